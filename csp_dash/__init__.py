@@ -1,0 +1,1 @@
+"""Community safety dashboard: ingest, store, analysis and charts behind the Streamlit pages."""

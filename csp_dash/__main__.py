@@ -1,0 +1,5 @@
+import sys
+
+from csp_dash.cli import main
+
+sys.exit(main())

@@ -1,0 +1,53 @@
+"""Shared test fixtures: the real files in ../shared/data, and stores to ingest into."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from csp_dash.config import Config, load_config
+from csp_dash.ingest import run_ingest
+from csp_dash.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("CSP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def shared(*parts: str) -> Path:
+    """A path in ../shared/data: required under CI=true, otherwise skipped when absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        message = f"real data not found at {path} (set CSP_SHARED_DATA to the shared data folder)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(ROOT / "csp.toml")
+
+
+@pytest.fixture(scope="session")
+def _boundaries_store(tmp_path_factory, config) -> Path:
+    """A store holding only the packaged LSOA boundaries, built once per session."""
+    path = tmp_path_factory.mktemp("boundaries") / "cleaned"
+    run_ingest("boundaries", [], config, Store(path))
+    return path
+
+
+@pytest.fixture
+def store(tmp_path, _boundaries_store) -> Store:
+    """A fresh store with the boundaries already loaded (copied from the session's)."""
+    path = tmp_path / "cleaned"
+    shutil.copytree(_boundaries_store, path)
+    return Store(path)
+
+
+@pytest.fixture
+def empty_store(tmp_path) -> Store:
+    return Store(tmp_path / "empty" / "cleaned")

@@ -51,3 +51,24 @@ def store(tmp_path, _boundaries_store) -> Store:
 @pytest.fixture
 def empty_store(tmp_path) -> Store:
     return Store(tmp_path / "empty" / "cleaned")
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory, config) -> Store:
+    """The demo dataset, generated and ingested once per test session."""
+    from csp_dash.demo import DEFAULT_SEED, build_demo
+
+    base = tmp_path_factory.mktemp("demo")
+    store = Store(base / "cleaned")
+    build_demo(config, store, raw_dir=base / "raw", seed=DEFAULT_SEED)
+    return store
+
+
+@pytest.fixture(scope="session")
+def real_store(tmp_path_factory, _boundaries_store, config) -> Store:
+    """The 17 real Bedfordshire months, ingested once per test session."""
+    path = tmp_path_factory.mktemp("real") / "cleaned"
+    shutil.copytree(_boundaries_store, path)
+    store = Store(path)
+    run_ingest("crime", [shared("police_uk", "bedfordshire")], config, store)
+    return store

@@ -1,0 +1,62 @@
+"""The dashboard's entry point: the page list, the shared sidebar filters, the demo banner.
+
+Run with ``streamlit run app.py``. Every page is a file in pages/; it reads the shared
+filters from ``st.session_state["filters"]`` and the store from ``st.session_state["store"]``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from csp_dash.errors import CspError
+from csp_dash.ui import data, layout, sidebar
+
+st.set_page_config(page_title="Community safety dashboard", page_icon=":material/shield:", layout="wide")
+
+PAGES = {
+    "About the data": [
+        st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+    ],
+}
+
+
+def _ensure_store(cfg):
+    """The store to show; on a fresh machine, build the demo store first, showing progress."""
+    store = data.current_store(cfg)
+    if store.exists():
+        return store
+    from csp_dash.demo import DEFAULT_SEED, build_demo, demo_paths
+
+    with data.build_lock():
+        if not store.exists():  # another session may have built it while we waited
+            with st.status("First run: building the synthetic demo data (about half a minute)…",
+                           expanded=True) as status:
+                build_demo(cfg, store, raw_dir=demo_paths(cfg)[0], seed=DEFAULT_SEED, progress=status.write)
+                status.update(label="Demo data ready", state="complete", expanded=False)
+    st.rerun()
+
+
+def main() -> None:
+    cfg = data.config()
+    store = _ensure_store(cfg)
+    manifest = data.manifest(store)
+    st.session_state["store"] = store
+    st.session_state["config"] = cfg
+
+    page = st.navigation(PAGES)
+    if manifest.get("demo"):
+        layout.demo_banner()
+
+    months, categories = data.crime_months_and_categories(store)
+    if store.has("lsoas"):
+        area = data.area_lsoas(store, cfg)
+        st.session_state["filters"] = sidebar.shared_filters(cfg.area.name, area, months, categories)
+    st.sidebar.caption(f"{cfg.area.partnership} · {cfg.area.name} ({cfg.area.code}) · data updated "
+                       f"{str(manifest.get('updated') or 'never')[:10]}")
+    try:
+        page.run()
+    except CspError as error:
+        layout.error_box(error)
+
+
+main()

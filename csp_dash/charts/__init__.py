@@ -1,0 +1,1 @@
+"""Plotly figures and pydeck layers built from analysis results; no I/O, no Streamlit."""

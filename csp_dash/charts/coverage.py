@@ -1,0 +1,31 @@
+"""Charts of what the store covers."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from csp_dash.charts import theme
+
+
+def coverage_heatmap(matrix: pd.DataFrame) -> go.Figure:
+    """Records per category and month; empty cells are white and say "0" on hover.
+
+    Reading the chart needs no colour: every cell's count is in its hover text and the
+    same table is offered as a download, and gap months are listed in words beside it.
+    """
+    months = [f"{m:%b %Y}" for m in matrix.columns]
+    fig = go.Figure(go.Heatmap(
+        z=matrix.to_numpy(),
+        x=months,
+        y=list(matrix.index),
+        colorscale=[[0, "#FFFFFF"], [0.0001, theme.SEQUENTIAL[1]], [0.5, theme.SEQUENTIAL[3]], [1, theme.SEQUENTIAL[4]]],
+        colorbar=dict(title=dict(text="records"), thickness=14),
+        hovertemplate="%{y}<br>%{x}: %{z:,} records<extra></extra>",
+        xgap=1,
+        ygap=1,
+    ))
+    theme.apply(fig)
+    fig.update_layout(height=max(320, 34 * len(matrix.index) + 90), xaxis=dict(nticks=14, showgrid=False),
+                      yaxis=dict(autorange="reversed", showgrid=False, rangemode="normal"))
+    return fig

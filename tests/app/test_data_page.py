@@ -14,7 +14,7 @@ def test_data_page_on_the_demo_store(app_for, demo_store):
     headings = [h.value for h in at.subheader]
     assert headings == ["Coverage by month and category", "Records that could not be placed", "Rejected rows",
                         "What the store holds", "Sources", "Licences and attribution"]
-    licences = at.markdown[-1].value
+    licences = at.main.markdown[-1].value
     for attribution in ("Open Government Licence v3.0", "Office for National Statistics",
                         "Ministry of Housing, Communities and Local Government", "police.uk"):
         assert attribution in licences

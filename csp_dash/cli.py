@@ -48,7 +48,6 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console()
-    err = Console(stderr=True)
     try:
         config = load_config(args.config)
         if args.command == "demo":
@@ -57,14 +56,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "status":
             return _status(store, args.json, console)
         if args.kind != "boundaries" and not args.paths:
-            err.print(f"[bold]ingest {args.kind}[/] needs at least one PATH")
+            print(f"{args.command} {args.kind} needs at least one PATH", file=sys.stderr)
             return EXIT_BAD_INPUT
         outcome = _with_progress(console, lambda progress: run_ingest(
             args.kind, args.paths, config, store, dry_run=args.command == "validate", progress=progress))
         print_summary(outcome, store, console)
         return EXIT_OK
     except CspError as exc:
-        err.print(str(exc), markup=False, highlight=False)
+        # Plain print: a rich console would hard-wrap the message at the terminal width,
+        # breaking the one-or-two-line promise and any grep for the exact text.
+        print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 
@@ -90,18 +91,20 @@ def print_summary(outcome: IngestOutcome, store: Store, console: Console) -> Non
             table.add_column(col, justify="right", no_wrap=True)
     totals = [0, 0, 0, 0, 0, 0]
     reasons: dict[str, int] = {}
+    own = [r for r in outcome.reports if r.kind == outcome.kind]
     for r in outcome.reports:
         d = r.details
         row = [r.rows_read, r.rows_accepted, r.rows_rejected]
         if extra and r.kind == "crime":
             row += [d.get("in_area", 0), d.get("outside_area", 0), d.get("unlocated", 0)]
-        elif extra:
-            row += [0, 0, 0]
-        totals = [a + b for a, b in zip(totals, row + [0] * (6 - len(row)))]
-        table.add_row(_short(r.path), *[f"{v:,}" for v in row])
+        cells = [f"{v:,}" for v in row] + ["-"] * ((6 if extra else 3) - len(row))
+        if r.kind == outcome.kind:
+            # Boundaries loaded on the way are listed but not totalled: LSOAs are not crimes.
+            totals = [a + b for a, b in zip(totals, row + [0] * (6 - len(row)))]
+        table.add_row(_short(r.path), *cells)
         for k, v in r.reject_reasons.items():
             reasons[k] = reasons.get(k, 0) + v
-    if len(outcome.reports) > 1:
+    if len(own) > 1:
         table.add_row("[bold]total[/]", *[f"[bold]{v:,}[/]" for v in totals[: 6 if extra else 3]])
     console.print(table)
     balanced = all(r.balanced() for r in outcome.reports)
@@ -118,7 +121,7 @@ def print_summary(outcome: IngestOutcome, store: Store, console: Console) -> Non
             console.print(f"Rejected rows and their reasons are in {store.path / 'rejects'}/")
     for r in outcome.reports:
         for note in r.notes:
-            console.print(f"note: {note}", markup=False, highlight=False)
+            console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _short(path: str) -> str:

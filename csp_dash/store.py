@@ -118,9 +118,17 @@ class Store:
 
         Any exception inside the block discards every change.
         """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         lock_path = self._sibling("lock")
-        with open(lock_path, "a") as lock:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock_file = open(lock_path, "a")
+        except OSError as exc:  # a read-only folder, or a path running through a file
+            raise CspError(
+                f"the store's folder cannot be written ({exc.strerror}: {exc.filename})",
+                file=self.path,
+                hint="Choose another folder with --store, or [store] path in csp.toml.",
+            ) from None
+        with lock_file as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
@@ -163,6 +171,10 @@ class Transaction:
     def read(self, table: str, **kwargs: Any) -> pd.DataFrame:
         """The table as it will be after commit: staged if changed, else the stored one."""
         if table in self._tables:
+            if kwargs.get("filters") is not None:
+                # Parquet filters only apply to a stored file; ignoring them here would
+                # silently hand back every row.
+                raise ValueError(f"filters cannot be applied to '{table}', which this transaction has changed")
             df = self._tables[table]
             return df[kwargs["columns"]] if kwargs.get("columns") else df
         return self.store.read(table, **kwargs)

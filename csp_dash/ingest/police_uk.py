@@ -20,9 +20,11 @@ replacement: ingesting it again replaces everything previously held for it.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -42,6 +44,7 @@ from csp_dash.ingest.common import (
     check_header,
     check_not_empty,
     decode_text,
+    empty_rejects,
     fingerprint,
     looks_binary,
     make_rejects,
@@ -149,7 +152,8 @@ class AreaGeometry:
 # -- finding the files ------------------------------------------------------------------
 
 def _is_street_name(name: str) -> bool:
-    return name.lower().endswith(("-street.csv", "-street.csv.gz"))
+    # "._name" files are macOS resource forks (AppleDouble) that copy a real file's name.
+    return name.lower().endswith(("-street.csv", "-street.csv.gz")) and not name.startswith("._")
 
 
 def expand_inputs(paths: list[Path]) -> tuple[list[CrimeSource], list[str]]:
@@ -157,6 +161,8 @@ def expand_inputs(paths: list[Path]) -> tuple[list[CrimeSource], list[str]]:
     sources: list[CrimeSource] = []
     notes: list[str] = []
     for path in paths:
+        if not path.exists():
+            raise UnusableInputError("no such file or folder", file=path)
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and _is_street_name(p.name))
             skipped = sum(1 for p in path.rglob("*.csv") if not _is_street_name(p.name))
@@ -168,27 +174,38 @@ def expand_inputs(paths: list[Path]) -> tuple[list[CrimeSource], list[str]]:
                 )
             if skipped:
                 notes.append(f"{path}: skipped {skipped} CSV files that are not street-level (outcomes, stop and search)")
-            sources.extend(CrimeSource(str(p), p.read_bytes) for p in files)
+            sources.extend(CrimeSource(str(p), _file_reader(p)) for p in files)
         elif path.suffix.lower() == ".zip":
             sources.extend(_zip_sources(path, notes))
-        elif path.exists():
-            sources.append(CrimeSource(str(path), _file_reader(path)))
         else:
-            raise UnusableInputError("no such file or folder", file=path)
-    return sources, notes
+            sources.append(CrimeSource(str(path), _file_reader(path)))
+    return _once_each(sources, notes), notes
+
+
+def _once_each(sources: list[CrimeSource], notes: list[str]) -> list[CrimeSource]:
+    """Drop a file given twice (directly and through its folder, say): read twice, it would count twice."""
+    kept: dict[str, CrimeSource] = {}
+    for source in sources:
+        archive, bang, member = source.name.partition("!")
+        key = str(Path(archive).resolve()) + bang + member
+        if key in kept:
+            notes.append(f"{source.name}: given more than once; read once")
+        else:
+            kept[key] = source
+    return list(kept.values())
+
+
+def _gunzip(data: bytes, name: str) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError, zlib.error):
+        raise UnusableInputError("is not a readable gzip file", file=name, expected="a .csv.gz file") from None
 
 
 def _file_reader(path: Path) -> Callable[[], bytes]:
     def read() -> bytes:
         data = path.read_bytes()
-        if path.suffix.lower() == ".gz":
-            import gzip
-
-            try:
-                return gzip.decompress(data)
-            except (OSError, EOFError):
-                raise UnusableInputError("is not a readable gzip file", file=path) from None
-        return data
+        return _gunzip(data, str(path)) if path.suffix.lower() == ".gz" else data
 
     return read
 
@@ -198,7 +215,8 @@ def _zip_sources(path: Path, notes: list[str]) -> list[CrimeSource]:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
         raise UnusableInputError("is not a readable zip archive", file=path, expected="a police.uk archive .zip") from None
-    members = sorted(n for n in archive.namelist() if _is_street_name(n.rsplit("/", 1)[-1]))
+    members = sorted(n for n in archive.namelist()
+                     if _is_street_name(n.rsplit("/", 1)[-1]) and not n.startswith("__MACOSX/"))
     others = [n for n in archive.namelist() if n.lower().endswith(".csv") and n not in members]
     if not members:
         raise UnusableInputError(
@@ -210,7 +228,16 @@ def _zip_sources(path: Path, notes: list[str]) -> list[CrimeSource]:
         notes.append(f"{path}: skipped {len(others)} CSV files that are not street-level (outcomes, stop and search)")
 
     def reader(member: str) -> Callable[[], bytes]:
-        return lambda: archive.read(member)
+        def read() -> bytes:
+            name = f"{path}!{member}"
+            try:
+                data = archive.read(member)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise UnusableInputError(f"cannot be extracted from the archive ({exc})", file=name,
+                                         expected="an intact police.uk archive .zip") from None
+            return _gunzip(data, name) if member.lower().endswith(".gz") else data
+
+        return read
 
     return [CrimeSource(f"{path}!{m}", reader(m)) for m in members]
 
@@ -229,7 +256,9 @@ def _parse(data: bytes, name: str) -> tuple[pa.Table, list[tuple[int | None, str
         table = pacsv.read_csv(
             io.BytesIO(data),
             read_options=pacsv.ReadOptions(column_names=STREET_COLUMNS, skip_rows=1, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row),
+            # A quoted value may hold a line break; pyarrow only copes with one that falls on a
+            # block boundary when told to look for them, which is slower, so only when quotes occur.
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in STREET_COLUMNS},
                 strings_can_be_null=False,
@@ -348,6 +377,7 @@ def read_street_csv(source: CrimeSource) -> tuple[pd.DataFrame, pd.DataFrame, So
                            value[rejected])
     if bad_rows:
         rejects = pd.concat([rejects, _malformed_rejects(bad_rows, source.name)], ignore_index=True)
+        rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
 
     accepted = pd.DataFrame({
         "month": pd.to_datetime(month[~rejected] + "-01", format="%Y-%m-%d"),
@@ -371,7 +401,8 @@ def read_street_csv(source: CrimeSource) -> tuple[pd.DataFrame, pd.DataFrame, So
     report.rows_rejected = len(rejects)
     report.rows_accepted = len(accepted)
     report.reject_reasons = reason_counts(rejects["reason"])
-    legacy = accepted["reported_category"] != accepted["category"]
+    # Compare names case-blind: "burglary" is today's category, not a legacy one.
+    legacy = accepted["reported_category"].str.lower().isin([k.lower() for k in LEGACY_CATEGORIES])
     if legacy.any():
         mapped = accepted.loc[legacy, "reported_category"].value_counts().to_dict()
         report.notes.append("pre-May-2013 categories mapped: " + ", ".join(f"{k} ({v})" for k, v in mapped.items()))
@@ -414,9 +445,11 @@ def place(accepted: pd.DataFrame, area: AreaGeometry) -> pd.Series:
     by_code = isin(reported_code, pa.array(area.codes.astype(str)))
     in_area_reported = no_point & (by_name | by_code)
     placement[in_area_reported] = "reported_lsoa"
-    # The reported code maps onto the configured geography only if it exists there.
-    same_vintage = in_area_reported & isin(reported_code, area.all_codes)
-    code[same_vintage] = reported_code.to_numpy()[same_vintage]
+    # The reported code is used only if it is one of the area's LSOAs in the configured
+    # geography: a 2021-only code, or one that contradicts an in-area name, leaves lsoa_code empty
+    # rather than putting another district's code in the crimes table.
+    known = in_area_reported & by_code
+    code[known] = reported_code.to_numpy()[known]
     unlocated = no_point & (reported_code == "").to_numpy() & (reported_name == "").to_numpy()
     placement[unlocated] = "unlocated"
 
@@ -518,7 +551,10 @@ def _merge(tx, table: str, parts: list[pd.DataFrame], keys: set[tuple[str, str]]
     if old is not None and len(old):
         frames.append(old.loc[~_key_mask(old, keys), columns])
     frames.extend(p for p in parts if len(p))
-    merged = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if not frames:
+        # Keep the typed columns of an empty part (month stays a date), not an untyped frame.
+        frames = [parts[0].iloc[0:0]] if parts else [pd.DataFrame(columns=columns)]
+    merged = pd.concat(frames, ignore_index=True)
     merged = merged.sort_values(sort or ["month", "force"], kind="stable").reset_index(drop=True)
     tx.write(table, merged[columns])
 
@@ -531,7 +567,10 @@ def _merge_rejects(tx, parts: list[pd.DataFrame], keys: set[tuple[str, str]], so
         replaced = old_key.isin({f"{f}|{m}" for f, m in keys}) | old["source_file"].isin(sources)
         keep = old[~replaced]
     frames = [f for f in [keep, *parts] if len(f)]
-    merged = pd.concat(frames, ignore_index=True) if frames else old.iloc[0:0]
+    if not frames:
+        # An empty rejects file still carries the full header: the standard columns and the 12 raw ones.
+        frames = [parts[0].iloc[0:0] if parts else empty_rejects(STREET_COLUMNS)]
+    merged = pd.concat(frames, ignore_index=True)
     tx.write_rejects("crimes", merged.astype("string"))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -54,14 +56,24 @@ def empty_store(tmp_path) -> Store:
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory, config) -> Store:
-    """The demo dataset, generated and ingested once per test session."""
+def demo_build(tmp_path_factory, config) -> SimpleNamespace:
+    """The demo dataset, generated and ingested once per test session, with what the build said."""
     from csp_dash.demo import DEFAULT_SEED, build_demo
 
-    base = tmp_path_factory.mktemp("demo")
-    store = Store(base / "cleaned")
-    build_demo(config, store, raw_dir=base / "raw", seed=DEFAULT_SEED)
-    return store
+    root = tmp_path_factory.mktemp("demo")
+    store = Store(root / "cleaned")
+    messages: list[str] = []
+    started = time.perf_counter()
+    outcomes = build_demo(config, store, root / "raw", seed=DEFAULT_SEED, progress=messages.append)
+    seconds = time.perf_counter() - started
+    print(f"\ndemo build (generation + ingest): {seconds:.1f} s")
+    return SimpleNamespace(root=root, store=store, raw=root / "raw", outcomes=outcomes, messages=messages,
+                           seconds=seconds)
+
+
+@pytest.fixture(scope="session")
+def demo_store(demo_build) -> Store:
+    return demo_build.store
 
 
 @pytest.fixture(scope="session")

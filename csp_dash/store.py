@@ -101,6 +101,13 @@ class Store:
     def read_optional(self, table: str, **kwargs: Any) -> pd.DataFrame | None:
         return self.read(table, **kwargs) if self.has(table) else None
 
+    def read_arrow(self, table: str, columns: list[str] | None = None, filters: Any = None):
+        """A table as a pyarrow Table, geometry left as WKB: for ingest code that needs speed."""
+        p = self.table_path(table)
+        if not p.exists():
+            return self.read(table)  # raises MissingDataError with the usual hint
+        return pq.read_table(p, columns=columns, filters=filters)
+
     def read_rejects(self, table: str) -> pd.DataFrame:
         p = self.rejects_path(table)
         if not p.exists():
@@ -260,7 +267,8 @@ DATE_COLUMNS = {"month", "date_submitted", "due_date", "last_update", "period_st
 
 def _write_parquet(df: pd.DataFrame, path: Path) -> None:
     if type(df).__name__ == "GeoDataFrame":
-        df.to_parquet(path, index=False)
+        # Small row groups let a filtered read skip most of a national boundary file.
+        df.to_parquet(path, index=False, row_group_size=1024)
         return
     import pyarrow as pa
 

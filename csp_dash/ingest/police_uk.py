@@ -24,10 +24,11 @@ import gzip
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -38,7 +39,7 @@ import shapely
 
 from csp_dash.config import Config
 from csp_dash.errors import UnusableInputError
-from csp_dash.ingest.boundaries import area_name_pattern, district_of
+from csp_dash.ingest.boundaries import area_name_pattern
 from csp_dash.ingest.common import (
     SourceReport,
     check_header,
@@ -92,6 +93,16 @@ R_CATEGORY = "unknown crime type"
 R_LSOA = "LSOA code is not like E01000001"
 R_DUPLICATE = "duplicate Crime ID within the month"
 
+# Rows checked together: a national month (about 550,000 rows) fits in one batch, and a
+# whole multi-year archive is read in batches of this size to bound memory.
+BATCH_ROWS = 1_000_000
+READERS = 2  # files read in parallel
+
+# Where an accepted record goes, as small integers while a batch is processed.
+PLACEMENTS = ("outside", "point", "reported_lsoa", "unlocated")
+OUTSIDE, POINT, REPORTED_LSOA, UNLOCATED = range(4)
+_PLACEMENT_NAMES = pa.array(PLACEMENTS)
+
 CRIME_COLUMNS = [
     "month", "category", "reported_category", "lsoa_code", "lsoa_name", "reported_lsoa_code",
     "reported_lsoa_name", "longitude", "latitude", "location", "outcome", "crime_id", "force",
@@ -118,22 +129,37 @@ class AreaGeometry:
     names: dict[str, str]
     tree: shapely.STRtree
     bounds: tuple[float, float, float, float]
-    all_codes: pa.Array  # every LSOA code of the configured geography, in the area or not
+    all_code_set: frozenset[str]  # every LSOA code of the configured geography, in the area or not
     name_re: re.Pattern
+    code_array: pa.Array  # the area's codes and names as Arrow arrays, to look names up by code
+    name_array: pa.Array
 
     @classmethod
-    def from_lsoas(cls, lsoas: pd.DataFrame, district_name: str) -> "AreaGeometry":
+    def from_lsoas(cls, lsoas: pd.DataFrame, district_name: str, all_codes=None) -> "AreaGeometry":
+        """From the lsoas table (at least its area rows); ``all_codes`` defaults to its codes."""
         area = lsoas[lsoas["area"]]
-        geoms = area.geometry.values
+        return cls.build(area["code"].tolist(), area["name"].tolist(), area.geometry.values, district_name,
+                         lsoas["code"].tolist() if all_codes is None else list(all_codes))
+
+    @classmethod
+    def build(cls, codes: list[str], names: list[str], geometries, district_name: str,
+              all_codes: list[str]) -> "AreaGeometry":
+        geoms = np.asarray(geometries)
         shapely.prepare(geoms)
         return cls(
-            codes=area["code"].to_numpy(),
-            names=dict(zip(area["code"], area["name"])),
+            codes=np.array(codes, dtype=object),
+            names=dict(zip(codes, names)),
             tree=shapely.STRtree(geoms),
             bounds=tuple(shapely.total_bounds(geoms)),
-            all_codes=pa.array(lsoas["code"].astype(str).unique()),
+            all_code_set=frozenset(all_codes),
             name_re=area_name_pattern(district_name),
+            code_array=pa.array(codes, type=pa.string()),
+            name_array=pa.array(names, type=pa.string()),
         )
+
+    def names_of(self, codes: pa.Array) -> pa.Array:
+        """The LSOA name of each area code (null for null)."""
+        return self.name_array.take(pc.index_in(codes, value_set=self.code_array))
 
     def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """The area LSOA code containing each point, or None outside the area."""
@@ -244,7 +270,7 @@ def _zip_sources(path: Path, notes: list[str]) -> list[CrimeSource]:
 
 # -- reading one file ---------------------------------------------------------------------
 
-def _parse(data: bytes, name: str) -> tuple[pa.Table, list[tuple[int | None, str]]]:
+def _parse(data: bytes, name: str, quoted: bool) -> tuple[pa.Table, list[tuple[int | None, str]]]:
     """Parse as text columns; rows with the wrong number of fields are returned apart."""
     bad: list[tuple[int | None, str]] = []
 
@@ -258,7 +284,7 @@ def _parse(data: bytes, name: str) -> tuple[pa.Table, list[tuple[int | None, str
             read_options=pacsv.ReadOptions(column_names=STREET_COLUMNS, skip_rows=1, block_size=1 << 22),
             # A quoted value may hold a line break; pyarrow only copes with one that falls on a
             # block boundary when told to look for them, which is slower, so only when quotes occur.
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=b'"' in data),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row, newlines_in_values=quoted),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in STREET_COLUMNS},
                 strings_can_be_null=False,
@@ -266,6 +292,7 @@ def _parse(data: bytes, name: str) -> tuple[pa.Table, list[tuple[int | None, str
             ),
         )
     except pa.ArrowInvalid as exc:
+        decode_text(data, name)  # a bad byte: say so with its line, rather than pyarrow's column number
         raise UnusableInputError(f"cannot be parsed as CSV ({exc})", file=name) from None
     return table, bad
 
@@ -293,12 +320,32 @@ def _record_lines(text: str, n_records: int) -> tuple[np.ndarray, list[tuple[int
     return np.asarray(starts, dtype=np.int64), bad
 
 
-def read_street_csv(source: CrimeSource) -> tuple[pd.DataFrame, pd.DataFrame, SourceReport]:
-    """Read and check one street CSV.
+@dataclass
+class ParsedFile:
+    """One street CSV parsed into text columns, before any row is checked."""
 
-    Returns the accepted rows (columns renamed, category mapped, ``source_line`` added), the
-    rejected rows with reasons, and the file's report. Raises UnusableInputError when the
-    file as a whole cannot be used.
+    source: CrimeSource
+    table: pa.Table
+    lines: np.ndarray  # each record's line number in the file (the header is line 1)
+    malformed: list[tuple[int, list[str]]]  # records with the wrong number of fields
+    report: SourceReport
+
+
+@dataclass
+class BatchResult:
+    """Checked and placed records of a batch of files: the parts each table receives."""
+
+    crimes: pa.Table
+    unlocated: pa.Table
+    aggregate: pa.Table  # district, force, month ("YYYY-MM"), category, crimes
+    rejects: pd.DataFrame | None
+    keys: list[set[tuple[str, str]]]  # per file, the (force, "YYYY-MM") pairs it provides
+
+
+def read_file(source: CrimeSource) -> ParsedFile:
+    """Parse one file into text columns with each record's line number.
+
+    Raises UnusableInputError when the file as a whole cannot be used.
     """
     data = source.read()
     size, sha = fingerprint(data)
@@ -306,107 +353,362 @@ def read_street_csv(source: CrimeSource) -> tuple[pd.DataFrame, pd.DataFrame, So
     check_not_empty(data, source.name)
     if looks_binary(data):
         raise UnusableInputError("is not a CSV text file", file=source.name, expected="a police.uk street-level CSV")
-    text = decode_text(data, source.name)
-    header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or None])), [])
+    first_break = data.find(b"\n")
+    header_text = decode_text(data[: first_break if first_break >= 0 else len(data)], source.name)
+    header = next(csv.reader([header_text.rstrip("\r")]), [])
     check_header(header, STREET_COLUMNS, source.name, "a police.uk street-level CSV")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    table, bad = _parse(data, source.name)
+    quoted = b'"' in data
+    table, bad = _parse(data, source.name, quoted)
     if table.num_rows == 0 and not bad:
         raise UnusableInputError("has a header but no rows", file=source.name, expected="at least one crime record")
 
     n = table.num_rows
-    physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if not bad and physical_lines == n + 1:
-        lines = np.arange(2, n + 2, dtype=np.int64)
-        bad_rows: list[tuple[int, list[str]]] = []
-    else:
-        exact = _record_lines(text, n)
-        if exact is None:  # csv module and pyarrow disagree: report positions, not lines
-            lines = np.arange(2, n + 2, dtype=np.int64)
-            bad_rows = [(num or 0, next(csv.reader([txt]), [])) for num, txt in bad]
-        else:
-            lines, bad_rows = exact
+    # As many lines as records (plus the header) means no blank line (pyarrow skips those)
+    # and no record spanning lines, so record i is on line i + 2. Counting one byte is fast;
+    # searching for a two-byte blank line in Python would cost more than the parse.
+    if not bad and data.count(b"\n") + (0 if data.endswith(b"\n") else 1) == n + 1:
+        return ParsedFile(source, table, np.arange(2, n + 2, dtype=np.int64), [], report)
+    # The slow path: decoding here also finds a bad byte that pyarrow skipped inside a
+    # malformed record, and names its line.
+    exact = _record_lines(decode_text(data, source.name), n)
+    if exact is None:  # csv module and pyarrow disagree: report positions, not lines
+        return ParsedFile(source, table, np.arange(2, n + 2, dtype=np.int64),
+                          [(num or 0, next(csv.reader([txt]), [])) for num, txt in bad], report)
+    lines, bad_rows = exact
+    return ParsedFile(source, table, lines, bad_rows, report)
 
-    df = table.to_pandas()
-    df.columns = STREET_COLUMNS
-    reason = np.full(n, None, dtype=object)
-    column = np.full(n, None, dtype=object)
-    value = np.full(n, None, dtype=object)
 
-    def flag(mask: np.ndarray, col: str, why: str, values: pd.Series) -> None:
-        hit = mask & (reason == None)  # noqa: E711 - elementwise on an object array
-        reason[hit] = why
-        column[hit] = col
-        value[hit] = values.to_numpy()[hit]
+class _Flags:
+    """Which rows passed every check, and for the others the first check they failed."""
 
-    month = df["Month"].str.strip()
-    flag(~month.str.match(MONTH_PATTERN).to_numpy(dtype=bool), "Month", R_MONTH, df["Month"])
-    force = df["Reported by"].str.strip()
-    flag((force == "").to_numpy(), "Reported by", R_FORCE, df["Reported by"])
+    def __init__(self, n: int):
+        self.ok = np.ones(n, dtype=bool)
+        self.hits: list[tuple[np.ndarray, str, str, list]] = []  # (rows, column, reason, values)
 
-    lon_text, lat_text = df["Longitude"].str.strip(), df["Latitude"].str.strip()
-    lon = pd.to_numeric(lon_text.replace("", None), errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(lat_text.replace("", None), errors="coerce").to_numpy(dtype=float)
-    lon_blank, lat_blank = (lon_text == "").to_numpy(), (lat_text == "").to_numpy()
-    flag(~lon_blank & np.isnan(lon), "Longitude", R_LON, df["Longitude"])
-    flag(~lat_blank & np.isnan(lat), "Latitude", R_LAT, df["Latitude"])
-    flag(lon_blank & ~lat_blank, "Longitude", R_HALF, df["Longitude"])
-    flag(lat_blank & ~lon_blank, "Latitude", R_HALF, df["Latitude"])
+    def flag(self, mask, column: str, why: str, values) -> None:
+        """Mark rows failing ``mask`` (an Arrow or numpy boolean) that passed every earlier
+        check. ``values`` is the column to quote, or a function giving it (built only on a hit)."""
+        hit = self.ok & _np(mask)
+        if not hit.any():
+            return
+        idx = np.flatnonzero(hit)
+        self.ok[idx] = False
+        quoted = values() if callable(values) else values
+        self.hits.append((idx, column, why, quoted.take(pa.array(idx)).to_pylist()))
+
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, column, reason, value) of every flagged row, in row order."""
+        if not self.hits:
+            empty = np.array([], dtype=object)
+            return np.array([], dtype=np.int64), empty, empty, empty
+        rows = np.concatenate([h[0] for h in self.hits])
+        column = np.concatenate([np.full(len(h[0]), h[1], dtype=object) for h in self.hits])
+        reason = np.concatenate([np.full(len(h[0]), h[2], dtype=object) for h in self.hits])
+        value = np.concatenate([np.array(h[3], dtype=object) for h in self.hits])
+        order = np.argsort(rows, kind="stable")
+        return rows[order], column[order], reason[order], value[order]
+
+
+def _np(mask) -> np.ndarray:
+    if isinstance(mask, np.ndarray):
+        return mask
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _trim(table: pa.Table, column: str) -> pa.Array:
+    return pc.utf8_trim_whitespace(table.column(column).combine_chunks())
+
+
+def _blank_to_null(values: pa.Array) -> pa.Array:
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+
+
+class _Coded:
+    """A repetitive text column as its distinct trimmed values and a per-row index.
+
+    Month, force, crime type and LSOA take a few hundred distinct values in a file of
+    tens of thousands of rows, so each check runs once per distinct value.
+    """
+
+    def __init__(self, table: pa.Table, column: str, per_file: bool = False):
+        """``per_file``: the column usually holds one value per file (month, force); check
+        that cheaply before hashing every row."""
+        chunks = table.column(column).chunks
+        if per_file and chunks:
+            firsts = [c[0].as_py() if len(c) else "" for c in chunks]
+            if all(pc.all(pc.equal(c, f)).as_py() in (True, None) for c, f in zip(chunks, firsts)):
+                values = list(dict.fromkeys(firsts))
+                position = {v: i for i, v in enumerate(values)}
+                self.indices = pa.array(np.repeat([position[f] for f in firsts], [len(c) for c in chunks]),
+                                        type=pa.int32())
+                self.values = pc.utf8_trim_whitespace(pa.array(values, type=pa.string()))
+                return
+        encoded = pc.dictionary_encode(table.column(column).combine_chunks())
+        self.indices = encoded.indices
+        self.values = pc.utf8_trim_whitespace(encoded.dictionary)
+
+    def rows(self, per_value: pa.Array) -> pa.Array:
+        """A per-value result spread back to the rows."""
+        return per_value.take(self.indices)
+
+    def text(self, rows: pa.Array | None = None) -> pa.Array:
+        """The trimmed text of every row, or of the given row positions."""
+        return self.values.take(self.indices if rows is None else self.indices.take(rows))
+
+
+def _coordinate(raw: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values with NaN where blank or bad, blank, not a number) for a coordinate column."""
+    raw = raw.combine_chunks()
+    blank = _np(pc.equal(raw, ""))
+    try:  # nearly every file: plain decimals and blanks, converted in one step
+        values = pc.cast(_blank_to_null(raw), pa.float64()).to_numpy(zero_copy_only=False)
+        return values, blank, np.isnan(values) & ~blank
+    except pa.ArrowInvalid:
+        text = pc.utf8_trim_whitespace(raw)
+        blank = _np(pc.equal(text, ""))
+        number = pc.match_substring_regex(text, NUMBER_PATTERN)
+        values = pc.cast(pc.if_else(number, text, pa.scalar(None, pa.string())), pa.float64())
+        values = values.to_numpy(zero_copy_only=False)
+        return values, blank, ~blank & (~_np(number) | np.isnan(values))
+
+
+NUMBER_PATTERN = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_LOOKUP_KEYS = pa.array(list(_CATEGORY_LOOKUP))
+_LOOKUP_VALUES = pa.array(list(_CATEGORY_LOOKUP.values()))
+_LEGACY_KEYS = pa.array([k.lower() for k in LEGACY_CATEGORIES])
+
+
+def process_batch(files: list[ParsedFile], area: AreaGeometry) -> BatchResult:
+    """Check every row of a batch of parsed files, place the accepted ones and count them.
+
+    The checks run once over the batch as Arrow compute kernels (over distinct values where
+    a column repeats itself), so a national month of 43 files costs one pass, not 43.
+    pandas frames are built only for the few rows kept one by one: the area's records,
+    unlocated ones and rejects. Each file's report is filled in place.
+    """
+    table = pa.concat_tables([p.table for p in files])
+    sizes = np.array([p.table.num_rows for p in files])
+    file_of = np.repeat(np.arange(len(files)), sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    lines = np.concatenate([p.lines for p in files]) if files else np.zeros(0, dtype=np.int64)
+    names = pa.array([p.source.name for p in files], type=pa.string())
+    n = table.num_rows
+    f = _Flags(n)
+
+    month = _Coded(table, "Month", per_file=True)
+    f.flag(month.rows(pc.invert(pc.match_substring_regex(month.values, MONTH_PATTERN))), "Month", R_MONTH,
+           table["Month"])
+    force = _Coded(table, "Reported by", per_file=True)
+    f.flag(force.rows(pc.equal(force.values, "")), "Reported by", R_FORCE, table["Reported by"])
+
+    lon, lon_blank, lon_bad = _coordinate(table["Longitude"])
+    lat, lat_blank, lat_bad = _coordinate(table["Latitude"])
+    f.flag(lon_bad, "Longitude", R_LON, table["Longitude"])
+    f.flag(lat_bad, "Latitude", R_LAT, table["Latitude"])
+    f.flag(lon_blank & ~lat_blank, "Longitude", R_HALF, table["Longitude"])
+    f.flag(lat_blank & ~lon_blank, "Latitude", R_HALF, table["Latitude"])
     with np.errstate(invalid="ignore"):
-        outside = ~lon_blank & ~lat_blank & ~(
+        outside = ~np.isnan(lon) & ~np.isnan(lat) & ~(
             (lon >= UK_LON[0]) & (lon <= UK_LON[1]) & (lat >= UK_LAT[0]) & (lat <= UK_LAT[1]))
-    flag(outside, "Longitude", R_OUTSIDE, lon_text + "," + lat_text)
+    f.flag(outside, "Longitude", R_OUTSIDE, lambda: pc.binary_join_element_wise(
+        table["Longitude"].combine_chunks(), table["Latitude"].combine_chunks(), ","))
 
-    category = df["Crime type"].str.strip().str.lower().map(_CATEGORY_LOOKUP)
-    flag(category.isna().to_numpy(), "Crime type", R_CATEGORY, df["Crime type"])
-    lsoa_code = df["LSOA code"].str.strip()
-    flag(((lsoa_code != "") & ~lsoa_code.str.match(LSOA_CODE_PATTERN)).to_numpy(dtype=bool),
-         "LSOA code", R_LSOA, df["LSOA code"])
+    crime_type = _Coded(table, "Crime type")
+    category_of_value = pc.take(_LOOKUP_VALUES, pc.index_in(pc.utf8_lower(crime_type.values), value_set=_LOOKUP_KEYS))
+    f.flag(crime_type.rows(pc.is_null(category_of_value)), "Crime type", R_CATEGORY, table["Crime type"])
+    lsoa_code = _Coded(table, "LSOA code")
+    bad_code = pc.and_(pc.not_equal(lsoa_code.values, ""),
+                       pc.invert(pc.match_substring_regex(lsoa_code.values, LSOA_CODE_PATTERN)))
+    f.flag(lsoa_code.rows(bad_code), "LSOA code", R_LSOA, table["LSOA code"])
+    f.flag(_duplicates(month, table["Crime ID"], f.ok, file_of), "Crime ID", R_DUPLICATE,
+           table["Crime ID"])
 
-    crime_id = df["Crime ID"].str.strip()
-    ok_so_far = reason == None  # noqa: E711
-    keyed = pd.DataFrame({"m": month, "id": crime_id})[ok_so_far & (crime_id != "").to_numpy()]
-    dup_index = keyed.index[keyed.duplicated(keep="first")]
-    dup = np.zeros(n, dtype=bool)
-    dup[dup_index] = True
-    flag(dup, "Crime ID", R_DUPLICATE, df["Crime ID"])
+    rejects = _rejects(f, lines, files, file_of, starts)
+    accepted = np.flatnonzero(f.ok)
+    kept = None if len(accepted) == n else pa.array(accepted)
+    lsoa_name = _Coded(table, "LSOA name")
+    if kept is not None:
+        lon, lat = lon[accepted], lat[accepted]
+    placement, codes = place(lon, lat, lsoa_code, lsoa_name, kept, area)
+    counts = aggregate(month, force, crime_type, category_of_value, lsoa_name, kept,
+                       file_of if kept is None else file_of[accepted])
 
-    rejected = reason != None  # noqa: E711
-    rejects = make_rejects(df[rejected], source.name, lines[rejected], column[rejected], reason[rejected],
-                           value[rejected])
-    if bad_rows:
-        rejects = pd.concat([rejects, _malformed_rejects(bad_rows, source.name)], ignore_index=True)
-        rejects = rejects.sort_values("line", kind="stable").reset_index(drop=True)
+    def rows(mask: np.ndarray, columns: list[str]) -> pa.Table:
+        idx = np.flatnonzero(mask)
+        at = pa.array(accepted[idx])  # positions in the batch's table
+        raw_columns = {"location": "Location", "outcome": "Last outcome category", "crime_id": "Crime ID",
+                       "falls_within": "Falls within", "context": "Context"}
+        raw = _take(files, starts, accepted[idx], [raw_columns[c] for c in columns if c in raw_columns])
+        area_code = pa.array(codes[idx], type=pa.string())
+        # Built lazily: unlocated records need only some of the columns.
+        build = {
+            "month": lambda: pc.strptime(pc.binary_join_element_wise(month.text(at), "01", "-"),
+                                         format="%Y-%m-%d", unit="ms"),
+            "category": lambda: category_of_value.take(crime_type.indices.take(at)),
+            "reported_category": lambda: crime_type.text(at),
+            "lsoa_code": lambda: area_code,
+            "lsoa_name": lambda: area.names_of(area_code),
+            "reported_lsoa_code": lambda: _blank_to_null(lsoa_code.text(at)),
+            "reported_lsoa_name": lambda: _blank_to_null(lsoa_name.text(at)),
+            "longitude": lambda: pa.array(lon[idx], type=pa.float64(), from_pandas=True),
+            "latitude": lambda: pa.array(lat[idx], type=pa.float64(), from_pandas=True),
+            "location": lambda: _blank_to_null(_trim(raw, "Location")),
+            "outcome": lambda: _blank_to_null(_trim(raw, "Last outcome category")),
+            "crime_id": lambda: _blank_to_null(_trim(raw, "Crime ID")),
+            "force": lambda: force.text(at),
+            "falls_within": lambda: _trim(raw, "Falls within"),
+            "context": lambda: _blank_to_null(_trim(raw, "Context")),
+            "placement": lambda: _PLACEMENT_NAMES.take(pa.array(placement[idx])),
+            "source_file": lambda: names.take(pa.array(file_of[accepted[idx]])),
+            "source_line": lambda: pa.array(lines[accepted[idx]], type=pa.int64()),
+        }
+        return pa.table({c: build[c]() for c in columns})
 
-    accepted = pd.DataFrame({
-        "month": pd.to_datetime(month[~rejected] + "-01", format="%Y-%m-%d"),
-        "category": category[~rejected].astype("string"),
-        "reported_category": df["Crime type"][~rejected].str.strip(),
-        "reported_lsoa_code": lsoa_code[~rejected].replace("", None),
-        "reported_lsoa_name": df["LSOA name"][~rejected].str.strip().replace("", None),
-        "longitude": lon[~rejected],
-        "latitude": lat[~rejected],
-        "location": df["Location"][~rejected].str.strip().replace("", None),
-        "outcome": df["Last outcome category"][~rejected].str.strip().replace("", None),
-        "crime_id": crime_id[~rejected].replace("", None),
-        "force": force[~rejected],
-        "falls_within": df["Falls within"][~rejected].str.strip(),
-        "context": df["Context"][~rejected].str.strip().replace("", None),
-        "source_file": source.name,
-        "source_line": lines[~rejected],
-    }).reset_index(drop=True)
+    in_area = (placement == POINT) | (placement == REPORTED_LSOA)
+    is_unlocated = placement == UNLOCATED
+    _fill_reports(files, f.ok, file_of, accepted, placement, counts, lsoa_code, kept, area, rejects)
+    pairs = counts.group_by(["file", "force", "month"]).aggregate([])
+    keys: list[set[tuple[str, str]]] = [set() for _ in files]
+    for i, fo, mo in zip(pairs["file"].to_pylist(), pairs["force"].to_pylist(), pairs["month"].to_pylist()):
+        keys[i].add((fo, mo))
+    for p, k in zip(files, keys):
+        p.report.details["force_months"] = sorted(f"{f_}|{m}" for f_, m in k)
+    totals = counts.group_by(["district", "force", "month", "category"]).aggregate([("crimes", "sum")])
+    return BatchResult(crimes=rows(in_area, CRIME_COLUMNS), unlocated=rows(is_unlocated, UNLOCATED_COLUMNS),
+                       aggregate=totals.rename_columns(["district", "force", "month", "category", "crimes"]),
+                       rejects=rejects, keys=keys)
 
-    report.rows_read = n + len(bad_rows)
-    report.rows_rejected = len(rejects)
-    report.rows_accepted = len(accepted)
-    report.reject_reasons = reason_counts(rejects["reason"])
-    # Compare names case-blind: "burglary" is today's category, not a legacy one.
-    legacy = accepted["reported_category"].str.lower().isin([k.lower() for k in LEGACY_CATEGORIES])
-    if legacy.any():
-        mapped = accepted.loc[legacy, "reported_category"].value_counts().to_dict()
-        report.notes.append("pre-May-2013 categories mapped: " + ", ".join(f"{k} ({v})" for k, v in mapped.items()))
-    return accepted, rejects, report
+
+def _take(files: list[ParsedFile], starts: np.ndarray, rows: np.ndarray, columns: list[str]) -> pa.Table:
+    """Rows of the batch by position, taken file by file: a take across the concatenated
+    table would first copy every column of every file."""
+    parts = []
+    for i, p in enumerate(files):
+        lo, hi = np.searchsorted(rows, [starts[i], starts[i + 1]])
+        if hi > lo:
+            parts.append(p.table.select(columns).take(pa.array(rows[lo:hi] - starts[i])))
+    if not parts:
+        return files[0].table.select(columns).slice(0, 0)
+    return pa.concat_tables(parts)
+
+
+def _fill_reports(files: list[ParsedFile], ok: np.ndarray, file_of: np.ndarray, accepted: np.ndarray,
+                  placement: np.ndarray, counts: pa.Table, lsoa_code: _Coded, kept: pa.Array | None,
+                  area: AreaGeometry, rejects: pd.DataFrame | None) -> None:
+    """Each file's row accounting, placement counts and notes, from the batch's arrays."""
+    k = len(files)
+    accepted_file = file_of[accepted]
+    by_kind = np.bincount(accepted_file * len(PLACEMENTS) + placement, minlength=k * len(PLACEMENTS))
+    point, reported, unlocated, outside = (by_kind[kind::len(PLACEMENTS)]
+                                           for kind in (POINT, REPORTED_LSOA, UNLOCATED, OUTSIDE))
+    accepted_n = np.bincount(accepted_file, minlength=k)
+    reasons = {} if rejects is None else {name: group["reason"] for name, group in rejects.groupby("source_file")}
+    unknown = pa.array([bool(c) and c not in area.all_code_set for c in lsoa_code.values.to_pylist()],
+                       type=pa.bool_())
+    unknown_rows = lsoa_code.rows(unknown) if kept is None else lsoa_code.rows(unknown).take(kept)
+    unknown_n = np.bincount(accepted_file[_np(unknown_rows)], minlength=k)
+    legacy = counts.filter(pc.is_in(pc.utf8_lower(counts["reported_category"]), value_set=_LEGACY_KEYS)).to_pandas()
+    for i, p in enumerate(files):
+        r = p.report
+        r.rows_read = p.table.num_rows + len(p.malformed)
+        r.rows_accepted = int(accepted_n[i])
+        mine = reasons.get(p.source.name)
+        r.rows_rejected = 0 if mine is None else len(mine)
+        r.reject_reasons = {} if mine is None else reason_counts(mine)
+        r.details.update({
+            "in_area": int(point[i] + reported[i]),
+            "in_area_by_point": int(point[i]),
+            "in_area_by_reported_lsoa": int(reported[i]),
+            "outside_area": int(outside[i]),
+            "unlocated": int(unlocated[i]),
+            "reported_codes_not_in_geography": int(unknown_n[i]),
+        })
+        theirs = legacy[legacy["file"] == i] if len(legacy) else legacy
+        if len(theirs):
+            mapped = theirs.groupby("reported_category")["crimes"].sum().sort_index()
+            mapped = mapped.sort_values(ascending=False, kind="stable")  # most frequent first, then by name
+            r.notes.append("pre-May-2013 categories mapped: " + ", ".join(f"{c} ({v})" for c, v in mapped.items()))
+
+
+def process_file(source: CrimeSource, area: AreaGeometry) -> tuple[SourceReport, pd.DataFrame, pd.DataFrame | None]:
+    """One file on its own: its report, its records in the area, and its rejects."""
+    parsed = read_file(source)
+    result = process_batch([parsed], area)
+    return parsed.report, result.crimes.to_pandas(), result.rejects
+
+
+def _duplicates(month: _Coded, crime_id: pa.ChunkedArray, ok: np.ndarray, file_of: np.ndarray) -> np.ndarray:
+    """Later copies of a Crime ID within the same file and month, among rows still accepted.
+
+    Blank IDs (anti-social behaviour) never clash. The same ID in two files is left to the
+    check that each force's month comes from one file only.
+    """
+    dup = np.zeros(len(ok), dtype=bool)
+    if not _may_repeat(crime_id):
+        return dup  # the usual batch: no ID repeats at all
+    # Rare: look closely at the repeated IDs only.
+    crime_id = crime_id.combine_chunks()
+    candidates = ok & _np(pc.not_equal(crime_id, ""))
+    counts = pc.value_counts(crime_id.filter(pa.array(candidates)))
+    repeated = counts.field("values").filter(pc.greater(counts.field("counts"), 1))
+    suspects = np.flatnonzero(candidates & _np(pc.is_in(crime_id, value_set=repeated)))
+    at = pa.array(suspects)
+    key = pd.DataFrame({"file": file_of[suspects], "month": month.text(at).to_pylist(),
+                        "id": pc.utf8_trim_whitespace(crime_id.take(at)).to_pylist()})
+    dup[suspects[key.duplicated(keep="first").to_numpy()]] = True
+    return dup
+
+
+def _may_repeat(crime_id: pa.ChunkedArray) -> bool:
+    """Whether any non-blank ID might occur twice (false alarms only cost the exact check).
+
+    police.uk IDs are 64 hex digits (a SHA-256): the first 16 bytes, read straight from the
+    Arrow buffers as two integers, make a hash that is compared without building strings.
+    Any other non-blank ID is compared as text.
+    """
+    hashes, others = [], []
+    for chunk in crime_id.chunks:
+        if len(chunk) == 0:
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)[chunk.offset: chunk.offset + len(chunk) + 1]
+        lengths = np.diff(offsets)
+        full = lengths == 64
+        data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8) if chunk.buffers()[2] is not None else None
+        if full.any() and data is not None and len(data) >= 16:
+            # A zero-copy view giving the 8 bytes that start at every byte offset.
+            words = np.ndarray(shape=(len(data) - 7,), dtype=np.uint64, buffer=data, strides=(1,))
+            starts = offsets[:-1][full]
+            hashes.append(words[starts] ^ (words[starts + 8] * np.uint64(0x9E3779B97F4A7C15)))
+        odd = np.flatnonzero(~full & (lengths > 0))
+        if len(odd):
+            others.extend(chunk.take(pa.array(odd)).to_pylist())
+    if hashes and pd.Series(np.concatenate(hashes)).duplicated().any():
+        return True
+    return len(set(others)) < len(others)
+
+
+def _rejects(f: _Flags, lines: np.ndarray, files: list[ParsedFile], file_of: np.ndarray,
+             starts: np.ndarray) -> pd.DataFrame | None:
+    """The batch's rejected rows with their reasons, file by file in line order; None if none."""
+    parts = []
+    bad, column, reason, value = f.table()
+    for i, p in enumerate(files):
+        mine = file_of[bad] == i
+        rows = bad[mine]
+        if len(rows):
+            raw = p.table.take(pa.array(rows - starts[i])).to_pandas()
+            raw.columns = STREET_COLUMNS
+            parts.append(make_rejects(raw, p.source.name, lines[rows], column[mine], reason[mine], value[mine]))
+        if p.malformed:
+            parts.append(_malformed_rejects(p.malformed, p.source.name))
+        if len(rows) and p.malformed:
+            both = pd.concat(parts[-2:], ignore_index=True).sort_values("line", kind="stable")
+            parts[-2:] = [both]
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)
 
 
 def _malformed_rejects(bad_rows: list[tuple[int, list[str]]], name: str) -> pd.DataFrame:
@@ -421,102 +723,145 @@ def _malformed_rejects(bad_rows: list[tuple[int, list[str]]], name: str) -> pd.D
 
 # -- placing records ------------------------------------------------------------------------
 
-def isin(values: pd.Series, value_set: pa.Array) -> np.ndarray:
-    """Vectorised membership; pandas' isin on Arrow strings loops in Python for big sets."""
-    arr = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
-    return pc.is_in(arr, value_set=value_set).to_numpy(zero_copy_only=False)
+def place(lon: np.ndarray, lat: np.ndarray, lsoa_code: _Coded, lsoa_name: _Coded, kept: pa.Array | None,
+          area: AreaGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """Where each accepted record goes (a PLACEMENTS index), and its area LSOA code or None.
+
+    Placement is 'point' or 'reported_lsoa' (in the area), 'unlocated' (neither
+    coordinates nor an LSOA), or 'outside'. ``kept`` holds the accepted rows' positions in
+    the file (None when every row was accepted); ``lon`` and ``lat`` are already cut to them.
+    """
+    n = len(lon)
+    has_point = ~np.isnan(lon)
+    code = np.full(n, None, dtype=object)
+    code[has_point] = area.locate(lon[has_point], lat[has_point])
+    placement = np.full(n, OUTSIDE, dtype=np.int8)
+    placement[has_point] = np.where(pd.isna(code[has_point]), OUTSIDE, POINT)
+
+    # Records without coordinates: neither code nor name means unlocated; the few that
+    # carry an LSOA are judged one by one on what police.uk reported.
+    no_point = np.flatnonzero(~has_point)
+    at = pa.array(no_point if kept is None else kept.to_numpy()[no_point])
+    rep_code, rep_name = lsoa_code.text(at), lsoa_name.text(at)
+    blank = _np(pc.and_(pc.equal(rep_code, ""), pc.equal(rep_name, "")))
+    placement[no_point[blank]] = UNLOCATED
+    area_codes = set(area.codes)
+    reported = np.flatnonzero(~blank)
+    for i, rc, rn in zip(no_point[reported], rep_code.take(pa.array(reported)).to_pylist(),
+                         rep_name.take(pa.array(reported)).to_pylist()):
+        if rc in area_codes:
+            # The reported code is used only if it is one of the area's LSOAs in the configured
+            # geography; a 2021-only code, or another district's, leaves lsoa_code empty.
+            placement[i], code[i] = REPORTED_LSOA, rc
+        elif rn and area.name_re.match(rn):
+            placement[i] = REPORTED_LSOA
+    return placement, code
 
 
-def place(accepted: pd.DataFrame, area: AreaGeometry) -> pd.Series:
-    """Where each accepted record goes: 'point' or 'reported_lsoa' (in the area),
-    'unlocated', or 'outside'. Also fills ``lsoa_code`` and ``lsoa_name`` in place."""
-    has_point = ~np.isnan(accepted["longitude"].to_numpy())
-    code = np.full(len(accepted), None, dtype=object)
-    code[has_point] = area.locate(accepted["longitude"].to_numpy()[has_point],
-                                  accepted["latitude"].to_numpy()[has_point])
-    # object dtype: a numpy string array would be as wide as its longest initial value.
-    placement = np.full(len(accepted), "outside", dtype=object)
-    placement[has_point & (code != None)] = "point"  # noqa: E711
+def aggregate(month: _Coded, force: _Coded, crime_type: _Coded, category_of_value: pa.Array, lsoa_name: _Coded,
+              kept: pa.Array | None, file_of: np.ndarray) -> pa.Table:
+    """Accepted records counted by file, district (from the reported LSOA name), force,
+    month, category and category as reported (the last two feed the legacy-name note)."""
+    named = pc.match_substring_regex(lsoa_name.values, r" \d{3}[A-Z]$")
+    district_of_name = pc.dictionary_encode(
+        pc.if_else(named, pc.utf8_slice_codeunits(lsoa_name.values, 0, -5), ""))
+    districts = district_of_name.dictionary
+    district_index = district_of_name.indices.to_numpy(zero_copy_only=False)
+    codes = {}
+    for name, coded in (("m", month), ("f", force), ("c", crime_type), ("n", lsoa_name)):
+        idx = coded.indices if kept is None else coded.indices.take(kept)
+        codes[name] = idx.to_numpy(zero_copy_only=False).astype(np.int64)
+    codes["d"] = district_index[codes.pop("n")]
+    sizes = {"m": len(month.values), "f": len(force.values), "c": len(crime_type.values), "d": max(len(districts), 1)}
+    # One int64 key for the five small codes: counting it is far cheaper than grouping on five.
+    key = file_of.astype(np.int64)
+    for name in ("m", "f", "c", "d"):
+        key = key * sizes[name] + codes[name]
+    counted = pd.Series(key).value_counts(sort=False)
+    rest = counted.index.to_numpy()
+    decoded = {}
+    for name in ("d", "c", "f", "m"):
+        rest, decoded[name] = np.divmod(rest, sizes[name])
+    return pa.table({
+        "file": pa.array(rest, type=pa.int64()),
+        "district": districts.take(pa.array(decoded["d"])),
+        "force": force.values.take(pa.array(decoded["f"])),
+        "month": month.values.take(pa.array(decoded["m"])),
+        "category": category_of_value.take(pa.array(decoded["c"])),
+        "reported_category": crime_type.values.take(pa.array(decoded["c"])),
+        "crimes": pa.array(counted.to_numpy(), type=pa.int64()),
+    })
 
-    no_point = ~has_point
-    reported_code = accepted["reported_lsoa_code"].fillna("")
-    reported_name = accepted["reported_lsoa_name"].fillna("")
-    by_name = reported_name.str.match(area.name_re).to_numpy(dtype=bool)
-    by_code = isin(reported_code, pa.array(area.codes.astype(str)))
-    in_area_reported = no_point & (by_name | by_code)
-    placement[in_area_reported] = "reported_lsoa"
-    # The reported code is used only if it is one of the area's LSOAs in the configured
-    # geography: a 2021-only code, or one that contradicts an in-area name, leaves lsoa_code empty
-    # rather than putting another district's code in the crimes table.
-    known = in_area_reported & by_code
-    code[known] = reported_code.to_numpy()[known]
-    unlocated = no_point & (reported_code == "").to_numpy() & (reported_name == "").to_numpy()
-    placement[unlocated] = "unlocated"
 
-    accepted["lsoa_code"] = pd.array(code, dtype="string")
-    accepted["lsoa_name"] = accepted["lsoa_code"].map(area.names).astype("string")
-    accepted["placement"] = placement
-    return pd.Series(placement, index=accepted.index)
-
-
-def aggregate(accepted: pd.DataFrame) -> pd.DataFrame:
-    """Accepted records counted by district (from the reported LSOA), force, month, category."""
-    counts = (
-        accepted.assign(district=district_of(accepted["reported_lsoa_name"]))
-        .groupby(["district", "force", "month", "category"], observed=True, sort=True)
-        .size()
-        .rename("crimes")
-        .reset_index()
-    )
-    return counts[AGGREGATE_COLUMNS]
+def _combine_aggregates(parts: list[pa.Table]) -> pd.DataFrame:
+    counts = pa.concat_tables(parts).group_by(["district", "force", "month", "category"]).aggregate(
+        [("crimes", "sum")]).rename_columns(["district", "force", "month", "category", "crimes"]).to_pandas()
+    counts["month"] = pd.to_datetime(counts["month"] + "-01", format="%Y-%m-%d").astype("datetime64[ms]")
+    return counts.sort_values(["district", "force", "month", "category"]).reset_index(drop=True)[AGGREGATE_COLUMNS]
 
 
 # -- the ingest -----------------------------------------------------------------------------
+
+def _area_geometry(tx, config: Config) -> AreaGeometry:
+    """The area's polygons; only the area's rows of geometry are read, every code is."""
+    codes = tx.read("lsoas", columns=["code"])["code"].tolist()
+    if "lsoas" in tx.staged_tables():  # boundaries loaded in this same transaction
+        return AreaGeometry.from_lsoas(tx.read("lsoas"), config.area.name, all_codes=codes)
+    # Straight from Parquet: going through GeoPandas would parse the CRS, which costs more
+    # than reading the area's polygons.
+    rows = tx.store.read_arrow("lsoas", columns=["code", "name", "geometry"], filters=[("area", "==", True)])
+    return AreaGeometry.build(rows["code"].to_pylist(), rows["name"].to_pylist(),
+                              shapely.from_wkb(rows["geometry"].to_numpy(zero_copy_only=False)),
+                              config.area.name, codes)
+
 
 def ingest_crime(paths: list[Path], config: Config, tx, progress: Callable[[str, int, int], None] | None = None,
                  area: AreaGeometry | None = None) -> list[SourceReport]:
     """Ingest street CSVs into crimes, unlocated, crime_aggregate and rejects/crimes.csv."""
     sources, notes = expand_inputs(paths)
     if area is None:
-        lsoas = tx.read("lsoas", columns=["code", "name", "area", "geometry"])
-        area = AreaGeometry.from_lsoas(lsoas, config.area.name)
+        area = _area_geometry(tx, config)
 
     reports: list[SourceReport] = []
     crimes, unlocated, aggregates, rejects = [], [], [], []
     seen: dict[tuple[str, str], str] = {}
-    for i, source in enumerate(sources):
-        if progress:
-            progress(source.name, i, len(sources))
-        accepted, rejected, report = read_street_csv(source)
-        placement = place(accepted, area)
-        keys = accepted[["force", "month"]].drop_duplicates()
-        for force, month in keys.itertuples(index=False):
-            key = (force, month.strftime("%Y-%m"))
-            if key in seen and seen[key] != source.name:
-                raise UnusableInputError(
-                    f"{key[0]} {key[1]} is also in {seen[key]}",
-                    file=source.name,
-                    column="Month",
-                    expected="each force's month in only one of the files given; ingest the newer download on its own",
-                )
-            seen[key] = source.name
-        in_area = placement.isin(["point", "reported_lsoa"]).to_numpy()
-        is_unlocated = (placement == "unlocated").to_numpy()
-        crimes.append(accepted.loc[in_area, CRIME_COLUMNS])
-        unlocated.append(accepted.loc[is_unlocated, UNLOCATED_COLUMNS])
-        aggregates.append(aggregate(accepted))
-        rejects.append(rejected)
-        report.details = {
-            "force_months": sorted(f"{f}|{m}" for f, m in seen_keys(accepted)),
-            "in_area": int(in_area.sum()),
-            "in_area_by_point": int((placement == "point").sum()),
-            "in_area_by_reported_lsoa": int((placement == "reported_lsoa").sum()),
-            "outside_area": int((placement == "outside").sum()),
-            "unlocated": int(is_unlocated.sum()),
-            "reported_codes_not_in_geography": int(
-                (~isin(accepted["reported_lsoa_code"].dropna(), area.all_codes)).sum()),
-        }
-        reports.append(report)
+    pending: list[ParsedFile] = []
+
+    def flush() -> None:
+        result = process_batch(pending, area)
+        for parsed, keys in zip(pending, result.keys):
+            for key in sorted(keys):
+                if key in seen and seen[key] != parsed.source.name:
+                    raise UnusableInputError(
+                        f"{key[0]} {key[1]} is also in {seen[key]}",
+                        file=parsed.source.name,
+                        column="Month",
+                        expected="each force's month in only one of the files given; "
+                                 "ingest the newer download on its own",
+                    )
+                seen[key] = parsed.source.name
+            reports.append(parsed.report)
+        crimes.append(result.crimes)
+        unlocated.append(result.unlocated)
+        aggregates.append(result.aggregate)
+        if result.rejects is not None:
+            rejects.append(result.rejects)
+        pending.clear()
+
+    rows = 0
+    # Reading, hashing and parsing release the GIL, so two files are read at once; map
+    # keeps the files' order, and an unusable file stops the run when its turn comes.
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        for i, parsed in enumerate(pool.map(read_file, sources)):
+            if progress:
+                progress(parsed.source.name, i, len(sources))
+            pending.append(parsed)
+            rows += parsed.table.num_rows
+            if rows >= BATCH_ROWS:  # bounds memory on a whole archive; a national month is one batch
+                flush()
+                rows = 0
+    if pending:
+        flush()
     if progress:
         progress("done", len(sources), len(sources))
     if reports:
@@ -524,17 +869,17 @@ def ingest_crime(paths: list[Path], config: Config, tx, progress: Callable[[str,
 
     new_keys = set(seen)
     sources_given = {r.path for r in reports}
-    _merge(tx, "crimes", crimes, new_keys, CRIME_COLUMNS)
-    _merge(tx, "unlocated", unlocated, new_keys, UNLOCATED_COLUMNS)
-    _merge(tx, "crime_aggregate", aggregates, new_keys, AGGREGATE_COLUMNS, sort=["district", "force", "month", "category"])
+    # One conversion to pandas for the whole run, not one per file.
+    crimes_new = [pa.concat_tables(crimes).to_pandas()] if crimes else []
+    unlocated_new = [pa.concat_tables(unlocated).to_pandas()] if unlocated else []
+    aggregate_new = [_combine_aggregates(aggregates)] if aggregates else []
+    _merge(tx, "crimes", crimes_new, new_keys, CRIME_COLUMNS)
+    _merge(tx, "unlocated", unlocated_new, new_keys, UNLOCATED_COLUMNS)
+    _merge(tx, "crime_aggregate", aggregate_new, new_keys, AGGREGATE_COLUMNS,
+           sort=["district", "force", "month", "category"])
     _merge_rejects(tx, rejects, new_keys, sources_given)
     _supersede(tx, new_keys, reports)
     return reports
-
-
-def seen_keys(accepted: pd.DataFrame) -> Iterator[tuple[str, str]]:
-    for force, month in accepted[["force", "month"]].drop_duplicates().itertuples(index=False):
-        yield force, month.strftime("%Y-%m")
 
 
 def _key_mask(df: pd.DataFrame, keys: set[tuple[str, str]]) -> np.ndarray:

@@ -24,8 +24,9 @@ from csp_dash.ingest.police_uk import (
     CATEGORIES,
     LEGACY_CATEGORIES,
     STREET_COLUMNS,
+    AreaGeometry,
     CrimeSource,
-    read_street_csv,
+    process_file,
 )
 from csp_dash.status import store_status
 from csp_dash.store import Store
@@ -450,23 +451,29 @@ def test_bad_rows_go_to_rejects_with_reason_line_and_value(store, config, tmp_pa
     assert crimes["crime_id"].isna().tolist() == [False, True, True]
 
 
-def test_a_quoted_line_break_on_a_block_boundary_is_read_whole(tmp_path):
+@pytest.fixture
+def area(store, config) -> AreaGeometry:
+    return AreaGeometry.from_lsoas(store.read("lsoas"), config.area.name)
+
+
+def test_a_quoted_line_break_on_a_block_boundary_is_read_whole(area):
     """pyarrow reads in 4 MB blocks; a quoted line break at a block edge must not split a record."""
     n = 30000  # about 6 MB
     text = HEADER + "\n" + "".join(row(f"{i:064x}", location=f"On or near\nStreet {i}") for i in range(n))
     data = text.encode("utf-8")
     assert len(data) > 1 << 22
-    accepted, rejects, report = read_street_csv(CrimeSource("big-street.csv", lambda: data))
+    report, accepted, _rejects = process_file(CrimeSource("big-street.csv", lambda: data), area)
     assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (n, n, 0)
+    assert len(accepted) == n  # every row lies in Central Bedfordshire
     assert accepted["location"].iloc[-1] == f"On or near\nStreet {n - 1}"
     assert accepted["source_line"].tolist()[:3] == [2, 4, 6] and accepted["source_line"].iloc[-1] == 2 * n
 
 
-def test_excel_style_bom_crlf_blank_lines_and_no_final_newline(tmp_path):
+def test_excel_style_bom_crlf_blank_lines_and_no_final_newline(area):
     """"CSV UTF-8" saved by Excel: a byte-order mark, CRLF endings; here also a blank line and no final newline."""
     text = ("\ufeff" + HEADER + "\r\n" + row("id1").rstrip("\n") + "\r\n\r\n" + row("id2").rstrip("\n") + "\r\n"
             + "id3,2019-01,Bedfordshire Police\r\n" + row("id4").rstrip("\n"))
-    accepted, rejects, report = read_street_csv(CrimeSource("excel.csv", lambda: text.encode("utf-8")))
+    report, accepted, rejects = process_file(CrimeSource("excel.csv", lambda: text.encode("utf-8")), area)
     assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (4, 3, 1)
     assert accepted["crime_id"].tolist() == ["id1", "id2", "id4"]
     assert accepted["source_line"].tolist() == [2, 4, 6]
@@ -553,8 +560,8 @@ def test_legacy_categories_map_to_todays_keeping_what_was_reported(store, config
         "l3": {"category": "Violence and sexual offences", "reported_category": "Violence against the person"},
         "l4": {"category": "Burglary", "reported_category": "burglary"},
     }
-    assert report.notes == ["pre-May-2013 categories mapped: Violent crime (1), Public disorder and weapons (1), "
-                            "Violence against the person (1)"]
+    assert report.notes == ["pre-May-2013 categories mapped: Public disorder and weapons (1), "
+                            "Violence against the person (1), Violent crime (1)"]
     assert set(LEGACY_CATEGORIES.values()) <= set(CATEGORIES)
 
 

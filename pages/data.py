@@ -21,10 +21,10 @@ rejects = data.rejects(store)
 total_rejected = sum(len(df) for df in rejects.values())
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Crime records in the area", f"{len(crimes):,}")
+c1.metric("Records in the area", f"{len(crimes):,}")
 c2.metric("Months covered", f"{crimes['month'].nunique()}",
           help=f"{crimes['month'].min():%b %Y} to {crimes['month'].max():%b %Y}")
-c3.metric("Records that could not be placed", f"{0 if unlocated is None else len(unlocated):,}",
+c3.metric("Unplaceable records", f"{0 if unlocated is None else len(unlocated):,}",
           help="Records of the force(s) with neither coordinates nor an LSOA: they may or may not be in the area.")
 c4.metric("Rejected rows", f"{total_rejected:,}", help="Rows that failed a check; listed below with the reason.")
 st.caption(f"Store: `{store.path}` · last updated {manifest.get('updated')} · "
@@ -44,7 +44,7 @@ table = matrix.copy()
 table.columns = [f"{m:%Y-%m}" for m in table.columns]
 layout.data_download(table.reset_index(), "coverage_by_month_category")
 
-st.subheader("Records that could not be placed")
+st.subheader("Unplaceable records")
 if unlocated is None or unlocated.empty or aggregate is None:
     st.write("Every record read had coordinates or an LSOA.")
 else:

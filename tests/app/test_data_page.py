@@ -9,10 +9,10 @@ def test_data_page_on_the_demo_store(app_for, demo_store):
     assert at.title[0].value == "Data"
     metrics = {m.label: m.value for m in at.metric}
     crimes = demo_store.read("crimes", columns=["month"])
-    assert metrics["Crime records in the area"] == f"{len(crimes):,}"
+    assert metrics["Records in the area"] == f"{len(crimes):,}"
     assert metrics["Months covered"] == "72"
     headings = [h.value for h in at.subheader]
-    assert headings == ["Coverage by month and category", "Records that could not be placed", "Rejected rows",
+    assert headings == ["Coverage by month and category", "Unplaceable records", "Rejected rows",
                         "What the store holds", "Sources", "Licences and attribution"]
     licences = at.main.markdown[-1].value
     for attribution in ("Open Government Licence v3.0", "Office for National Statistics",
@@ -24,7 +24,7 @@ def test_data_page_counts_match_the_store_on_real_data(app_for, real_store):
     at = app_for(real_store.path).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Crime records in the area"] == f"{len(real_store.read('crimes', columns=['month'])):,}"
-    assert metrics["Records that could not be placed"] == f"{len(real_store.read('unlocated', columns=['month'])):,}"
+    assert metrics["Records in the area"] == f"{len(real_store.read('crimes', columns=['month'])):,}"
+    assert metrics["Unplaceable records"] == f"{len(real_store.read('unlocated', columns=['month'])):,}"
     assert metrics["Rejected rows"] == "184"
     assert "Months with no records at all: Mar 2019 to Apr 2021 (26 months)." in [c.value for c in at.caption]

@@ -125,6 +125,13 @@ class Store:
 
         Any exception inside the block discards every change.
         """
+        if self.path.is_dir() and not self.exists() and any(self.path.iterdir()):
+            # A commit swaps the whole folder: never do that to a folder that isn't a store.
+            raise CspError(
+                "is a folder with files in it but no manifest.json, so it is not a store",
+                file=self.path,
+                hint="Give --store an empty or new folder, or an existing store.",
+            )
         lock_path = self._sibling("lock")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

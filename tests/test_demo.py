@@ -424,6 +424,7 @@ def test_a_rebuild_swaps_the_new_store_in_whole(tmp_path):
     live, built = Store(tmp_path / "cleaned"), Store(tmp_path / ".cleaned.demo-build-1")
     live.path.mkdir()
     (live.path / "old.parquet").write_text("old")
+    (live.path / "manifest.json").write_text("{}")  # an earlier store, not just any folder
     built.path.mkdir()
     (built.path / "new.parquet").write_text("new")
     demo_module._swap_in(built, live)

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from csp_dash.errors import CspError, MissingDataError
+from csp_dash.ingest import run_ingest
 from csp_dash.store import REJECT_COLUMNS, SCHEMA_VERSION, Store
 
 
@@ -205,3 +206,15 @@ def test_a_store_path_that_runs_through_a_file_is_an_expected_error(tmp_path):
     assert str(info.value) == (f"{blocker / 'cleaned'}: the store's folder cannot be written "
                                f"(File exists: {blocker})\n"
                                "Choose another folder with --store, or [store] path in csp.toml.")
+
+
+def test_a_folder_that_is_not_a_store_is_never_replaced(tmp_path, config):
+    """A commit swaps the whole folder, so pointing --store at someone's documents must fail."""
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    with pytest.raises(CspError) as caught:
+        run_ingest("boundaries", [], config, Store(folder))
+    assert str(caught.value) == (f"{folder}: is a folder with files in it but no manifest.json, so it is not a "
+                                 "store\nGive --store an empty or new folder, or an existing store.")
+    assert (folder / "notes.txt").read_text() == "keep me"

@@ -329,6 +329,15 @@ class ParsedFile:
     lines: np.ndarray  # each record's line number in the file (the header is line 1)
     malformed: list[tuple[int, list[str]]]  # records with the wrong number of fields
     report: SourceReport
+    # Worked out while the file is read, in a reader thread (Arrow and numpy release the GIL):
+    lon: tuple[np.ndarray, np.ndarray, np.ndarray] = None  # (values, blank, not a number)
+    lat: tuple[np.ndarray, np.ndarray, np.ndarray] = None
+    ids: tuple[np.ndarray, list[str]] = None  # Crime ID hashes, and IDs that could not be hashed
+
+    def __post_init__(self) -> None:
+        self.lon = _coordinate(self.table["Longitude"])
+        self.lat = _coordinate(self.table["Latitude"])
+        self.ids = _id_fingerprints(self.table["Crime ID"])
 
 
 @dataclass
@@ -357,6 +366,8 @@ def read_file(source: CrimeSource) -> ParsedFile:
     header_text = decode_text(data[: first_break if first_break >= 0 else len(data)], source.name)
     header = next(csv.reader([header_text.rstrip("\r")]), [])
     check_header(header, STREET_COLUMNS, source.name, "a police.uk street-level CSV")
+    if not data.isascii():  # most police.uk files are pure ASCII, which is UTF-8; isascii is cheap
+        decode_text(data, source.name)  # raises, naming the line of the first bad byte
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     quoted = b'"' in data
@@ -503,8 +514,8 @@ def process_batch(files: list[ParsedFile], area: AreaGeometry) -> BatchResult:
     force = _Coded(table, "Reported by", per_file=True)
     f.flag(force.rows(pc.equal(force.values, "")), "Reported by", R_FORCE, table["Reported by"])
 
-    lon, lon_blank, lon_bad = _coordinate(table["Longitude"])
-    lat, lat_blank, lat_bad = _coordinate(table["Latitude"])
+    lon, lon_blank, lon_bad = (np.concatenate(parts) for parts in zip(*(p.lon for p in files)))
+    lat, lat_blank, lat_bad = (np.concatenate(parts) for parts in zip(*(p.lat for p in files)))
     f.flag(lon_bad, "Longitude", R_LON, table["Longitude"])
     f.flag(lat_bad, "Latitude", R_LAT, table["Latitude"])
     f.flag(lon_blank & ~lat_blank, "Longitude", R_HALF, table["Longitude"])
@@ -522,7 +533,7 @@ def process_batch(files: list[ParsedFile], area: AreaGeometry) -> BatchResult:
     bad_code = pc.and_(pc.not_equal(lsoa_code.values, ""),
                        pc.invert(pc.match_substring_regex(lsoa_code.values, LSOA_CODE_PATTERN)))
     f.flag(lsoa_code.rows(bad_code), "LSOA code", R_LSOA, table["LSOA code"])
-    f.flag(_duplicates(month, table["Crime ID"], f.ok, file_of), "Crime ID", R_DUPLICATE,
+    f.flag(_duplicates(month, table["Crime ID"], f.ok, file_of, [p.ids for p in files]), "Crime ID", R_DUPLICATE,
            table["Crime ID"])
 
     rejects = _rejects(f, lines, files, file_of, starts)
@@ -639,14 +650,15 @@ def process_file(source: CrimeSource, area: AreaGeometry) -> tuple[SourceReport,
     return parsed.report, result.crimes.to_pandas(), result.rejects
 
 
-def _duplicates(month: _Coded, crime_id: pa.ChunkedArray, ok: np.ndarray, file_of: np.ndarray) -> np.ndarray:
+def _duplicates(month: _Coded, crime_id: pa.ChunkedArray, ok: np.ndarray, file_of: np.ndarray,
+                fingerprints: list[tuple[np.ndarray, list[str]]]) -> np.ndarray:
     """Later copies of a Crime ID within the same file and month, among rows still accepted.
 
     Blank IDs (anti-social behaviour) never clash. The same ID in two files is left to the
     check that each force's month comes from one file only.
     """
     dup = np.zeros(len(ok), dtype=bool)
-    if not _may_repeat(crime_id):
+    if not _may_repeat(fingerprints):
         return dup  # the usual batch: no ID repeats at all
     # Rare: look closely at the repeated IDs only.
     crime_id = crime_id.combine_chunks()
@@ -661,12 +673,11 @@ def _duplicates(month: _Coded, crime_id: pa.ChunkedArray, ok: np.ndarray, file_o
     return dup
 
 
-def _may_repeat(crime_id: pa.ChunkedArray) -> bool:
-    """Whether any non-blank ID might occur twice (false alarms only cost the exact check).
+def _id_fingerprints(crime_id: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """Hashes of the non-blank IDs, and any non-blank ID that could not be hashed.
 
     police.uk IDs are 64 hex digits (a SHA-256): the first 16 bytes, read straight from the
-    Arrow buffers as two integers, make a hash that is compared without building strings.
-    Any other non-blank ID is compared as text.
+    Arrow buffers as two integers, make a hash computed without building strings.
     """
     hashes, others = [], []
     for chunk in crime_id.chunks:
@@ -684,8 +695,16 @@ def _may_repeat(crime_id: pa.ChunkedArray) -> bool:
         odd = np.flatnonzero(~full & (lengths > 0))
         if len(odd):
             others.extend(chunk.take(pa.array(odd)).to_pylist())
-    if hashes and pd.Series(np.concatenate(hashes)).duplicated().any():
+    return (np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)), others
+
+
+def _may_repeat(fingerprints: list[tuple[np.ndarray, list[str]]]) -> bool:
+    """Whether any non-blank ID might occur twice in the batch (a false alarm only costs
+    the exact check)."""
+    hashes = np.concatenate([h for h, _ in fingerprints]) if fingerprints else np.zeros(0, dtype=np.uint64)
+    if len(hashes) and pd.Series(hashes).duplicated().any():
         return True
+    others = [v for _, o in fingerprints for v in o]
     return len(set(others)) < len(others)
 
 

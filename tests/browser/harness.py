@@ -20,10 +20,18 @@ VIEWPORTS = [(1280, 720), (1920, 1080)]
 
 
 def wait_for_app(page, timeout_ms: int = 60_000) -> None:
-    """Wait until the script has finished running and the page has drawn its title."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout_ms)
+    """Wait until the script has finished, the page has its title and no placeholder
+    skeleton is left (the browser draws the last elements a moment after the run ends)."""
     page.wait_for_selector("h1", timeout=timeout_ms)
-    page.wait_for_timeout(800)  # let charts finish their first paint before the screenshot
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && !document.querySelector('[data-testid="stSkeleton"]');
+        }""",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(500)  # let charts finish their first paint before a screenshot
 
 
 def full_height_screenshot(page, path) -> None:

@@ -25,25 +25,28 @@ def _ensure_store(cfg):
     store = data.current_store(cfg)
     if store.exists():
         return store
-    from csp_dash.demo import DEFAULT_SEED, build_demo, demo_paths
+    from csp_dash.demo import DEFAULT_SEED, build_demo
 
     with data.build_lock():
         if not store.exists():  # another session may have built it while we waited
             with st.status("First run: building the synthetic demo data (about half a minute)…",
                            expanded=True) as status:
-                build_demo(cfg, store, raw_dir=demo_paths(cfg)[0], seed=DEFAULT_SEED, progress=status.write)
+                build_demo(cfg, store, raw_dir=data.demo_raw_dir(cfg, store), seed=DEFAULT_SEED,
+                           progress=status.write)
                 status.update(label="Demo data ready", state="complete", expanded=False)
     st.rerun()
 
 
 def main() -> None:
+    # Navigation first: it also takes Streamlit out of its legacy pages/ mode, which would
+    # otherwise list app.py itself as a page while the first run builds the demo.
+    page = st.navigation(PAGES)
     cfg = data.config()
     store = _ensure_store(cfg)
     manifest = data.manifest(store)
     st.session_state["store"] = store
     st.session_state["config"] = cfg
 
-    page = st.navigation(PAGES)
     if manifest.get("demo"):
         layout.demo_banner()
 

@@ -31,12 +31,12 @@ st.caption(f"Store: `{store.path}` · last updated {manifest.get('updated')} · 
            f"{'synthetic demo data' if manifest.get('demo') else 'real data'}")
 
 st.subheader("Coverage by month and category")
-matrix = coverage.coverage_matrix(crimes)
-gaps = coverage.missing_months(crimes)
+matrix = data.memo(store, "coverage_matrix", lambda: coverage.coverage_matrix(crimes))
+gaps = data.memo(store, "missing_months", lambda: coverage.missing_months(crimes))
 layout.chart(coverage_heatmap(matrix))
 st.caption(("Months with no records at all: " + "; ".join(coverage.month_ranges(gaps)) + ". ") if gaps
            else "Every month from the first to the last has records. ")
-placed = crimes["placement"].value_counts()
+placed = data.memo(store, "placement_counts", lambda: crimes["placement"].value_counts())
 st.caption(f"Records are placed on the {manifest.get('config', {}).get('lsoa_vintage', '')} LSOA geography by "
            f"their coordinates ({placed.get('point', 0):,}) or, without coordinates, by the LSOA police.uk "
            f"reported ({placed.get('reported_lsoa', 0):,}).")
@@ -48,7 +48,7 @@ st.subheader("Unplaceable records")
 if unlocated is None or unlocated.empty or aggregate is None:
     st.write("Every record read had coordinates or an LSOA.")
 else:
-    share = coverage.unlocated_share(unlocated, aggregate)
+    share = data.memo(store, "unlocated_share", lambda: coverage.unlocated_share(unlocated, aggregate))
     share = share[share["unlocated"] > 0]
     st.write(f"{len(unlocated):,} records had neither coordinates nor an LSOA, so nobody can tell whether "
              f"they happened in the area. They are counted here per force and month, as a share of all of "

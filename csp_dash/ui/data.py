@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
@@ -40,6 +41,15 @@ def current_store(cfg: Config) -> Store:
     from csp_dash.demo import demo_paths
 
     return Store(demo_paths(cfg)[1])
+
+
+def demo_raw_dir(cfg: Config, store: Store) -> Path:
+    """Where the demo's raw files go: data/demo/raw, or beside a store named by CSP_STORE
+    (so a test or a second copy never writes into the working copy's data/)."""
+    from csp_dash.demo import demo_paths
+
+    raw, default_store = demo_paths(cfg)
+    return raw if store.path.resolve() == Path(default_store).resolve() else store.path.parent / "demo-raw"
 
 
 @st.cache_resource(show_spinner=False)
@@ -116,3 +126,17 @@ def _months_and_categories(path: str, stamp: str) -> tuple[list[pd.Timestamp], l
 def crime_months_and_categories(store: Store) -> tuple[list[pd.Timestamp], list[str]]:
     """Every month present in the crimes table and every category, for the filters."""
     return _months_and_categories(str(store.path), stamp(store))
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _memo(path: str, stamp: str, key: str, _compute: Callable[[], Any]) -> Any:
+    return _compute()
+
+
+def memo(store: Store, key: str, compute: Callable[[], Any]) -> Any:
+    """A result derived from the store, computed once per version of the store.
+
+    ``key`` must name the computation and every input it depends on (filters included);
+    the result is shared between sessions, so treat it as read-only.
+    """
+    return _memo(str(store.path), stamp(store), key, compute)

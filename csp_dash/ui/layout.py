@@ -43,5 +43,7 @@ def data_download(df: pd.DataFrame, name: str, label: str = "Show data", key: st
     """An expander with the table behind a chart and a CSV download of exactly that table."""
     with st.expander(label):
         st.dataframe(df, hide_index=True, width="stretch")
-        st.download_button("Download CSV", to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
-                           key=key or f"dl_{name}", icon=":material/download:")
+        # A callable is run only when the button is clicked, so pages don't encode every table
+        # on every rerun; on_click="ignore" keeps the page as it is after a download.
+        st.download_button("Download CSV", lambda: to_csv_bytes(df), file_name=f"{name}.csv", mime="text/csv",
+                           key=key or f"dl_{name}", icon=":material/download:", on_click="ignore")

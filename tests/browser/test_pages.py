@@ -53,3 +53,16 @@ def test_a_deep_link_on_a_fresh_server_goes_through_the_app_shell(browser, brows
         assert "Demo data: synthetic, for illustration" in page.inner_text("body")
         assert "town=dunstable" in page.url
         page.close()
+
+
+def test_the_first_run_on_an_empty_store_builds_the_demo_showing_progress(browser, tmp_path):
+    store = tmp_path / "cleaned"
+    with running_server(store) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url)
+        page.get_by_text("First run: building the synthetic demo data").wait_for(timeout=30_000)
+        wait_for_app(page, timeout_ms=180_000)
+        assert page.locator("h1").first.inner_text().strip() == "Data"
+        assert "Demo data: synthetic, for illustration" in page.inner_text("body")
+        page.close()
+    assert (store / "manifest.json").exists() and (tmp_path / "demo-raw").is_dir()

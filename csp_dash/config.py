@@ -134,6 +134,82 @@ class Disclosure:
 
 
 @dataclass(frozen=True)
+class Priority:
+    """One of the strategy's priorities; ``name`` matches the indicators' and actions' ``priority``."""
+
+    name: str = _setting("", "The priority's name, exactly as the indicators and actions files give it.",
+                         _non_empty, required=True)
+    includes: tuple[str, ...] = _setting((), "What the priority covers, as the strategy lists it.")
+    outcomes: tuple[str, ...] = _setting((), "The outcomes the priority serves.")
+    police_uk_categories: tuple[str, ...] = _setting(
+        (), "police.uk categories computed from the store as indicators of this priority "
+            "(e.g. Possession of weapons as a knife-crime proxy).")
+
+
+DEFAULT_PRIORITIES = (
+    Priority(
+        name="Priority One: Ending Exploitation",
+        includes=("Modern slavery", "Trafficking of human beings", "Child sexual exploitation", "County lines",
+                  "Knife crime", "Domestic extremism and terrorism"),
+        outcomes=("Earlier identification of those who are vulnerable",
+                  "Earlier intervention with those who may be or are being exploited",
+                  "Earlier access to relevant support services",
+                  "Strengthened partnership relationships and enhanced partnership working",
+                  "Targeting resources and support services to areas who need additional support",
+                  "Reduced demand on public services through earlier identification and intervention",
+                  "Improved public confidence", "Increased feeling of safety"),
+        police_uk_categories=("Possession of weapons",),
+    ),
+    Priority(
+        name="Priority Two: Domestic and Sexual Abuse",
+        includes=("Domestic abuse", "Sexual abuse", "Forced marriage", "Honour-based violence",
+                  "Stalking and harassment"),
+        outcomes=("Earlier identification of those who are vulnerable", "Increased reporting",
+                  "Earlier intervention with those who are vulnerable",
+                  "Earlier access to relevant support services",
+                  "Strengthened partnership relationships and enhanced partnership working"),
+    ),
+    Priority(
+        name="Knowledge Gap: Substance Misuse",
+        includes=("Illegal use and supply of drugs", "Alcohol"),
+        outcomes=("Understanding of the trend in local drug use and its implications",
+                  "Clear roles and responsibilities of partners",
+                  "Early identification of problematic drug and alcohol misuse and shared service pathways"),
+        police_uk_categories=("Drugs",),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A free-text theme: a comment belongs to it if any keyword starts a word in it."""
+
+    name: str = _setting("", "The theme's name.", _non_empty, required=True)
+    keywords: tuple[str, ...] = _setting((), "Words or word beginnings that mark the theme (case does not matter).")
+
+
+DEFAULT_THEMES = (
+    Theme("Visibility and patrols", ("police", "patrol", "visib", "visible", "presence", "pcso", "officer", "bobby",
+                                     "bobbies", "beat")),
+    Theme("Communication", ("communicat", "inform", "update", "newsletter", "social media", "facebook", "engag",
+                            "tell us", "let us know", "feedback")),
+    Theme("Drugs", ("drug", "dealing", "dealer", "cannabis", "weed", "county lines", "needle")),
+    Theme("Dog fouling", ("dog", "fouling", "poo", "mess")),
+    Theme("Litter and fly-tipping", ("litter", "rubbish", "fly-tip", "flytip", "fly tip", "dumping", "dumped", "bin")),
+    Theme("Speeding", ("speed", "traffic", "racing", "20mph", "30mph", "camera")),
+    Theme("Street lighting", ("light", "lamp", "dark")),
+    Theme("Youth provision", ("youth", "young people", "teenager", "kids", "children", "activities", "club")),
+)
+
+
+@dataclass(frozen=True)
+class Survey:
+    min_group_n: int = _setting(
+        10, "Breakdowns hide a group (a town, an age band...) answered by fewer people than this.", _positive)
+    themes: tuple[Theme, ...] = _setting(DEFAULT_THEMES, "Free-text themes and their keywords.")
+
+
+@dataclass(frozen=True)
 class Store:
     path: str = _setting("data/cleaned", "Folder of the cleaned store, relative to csp.toml.", _non_empty)
 
@@ -143,6 +219,8 @@ class Config:
     area: Area = _setting(Area(), "The district the partnership covers.")
     strategy: Strategy = _setting(Strategy(), "The strategy period.")
     geography: Geography = _setting(Geography(), "The LSOA geography records are placed in.")
+    priorities: tuple[Priority, ...] = _setting(DEFAULT_PRIORITIES, "The strategy's priorities, one section each.")
+    survey: Survey = _setting(Survey(), "Community survey analysis.")
     disclosure: Disclosure = _setting(Disclosure(), "Statistical disclosure control.")
     store: Store = _setting(Store(), "Where the cleaned tables live.")
     # Where the config was read from; relative paths in it are resolved against this folder.
@@ -262,6 +340,10 @@ def describe(cls: type = Config, prefix: str = "") -> list[tuple[str, str, str]]
         default = f.default if f.default is not MISSING else f.default_factory()
         if is_dataclass(default) and not isinstance(default, type):
             rows.extend(describe(type(default), key))
+        elif isinstance(default, tuple) and default and is_dataclass(default[0]):
+            # Lists of tables (priorities, themes): too long for a table cell; csp.toml shows them.
+            kind = type(default[0]).__name__.lower()
+            rows.append((key, f"{len(default)} {kind} entries, as in csp.toml", f.metadata.get("help", "")))
         else:
             rows.append((key, repr(default), f.metadata.get("help", "")))
     return rows

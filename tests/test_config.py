@@ -81,8 +81,10 @@ def test_describe_lists_every_leaf_setting_with_help():
         "area.code", "area.name", "area.partnership", "area.force", "area.towns",
         "strategy.title", "strategy.start", "strategy.end",
         "geography.boundaries", "geography.lsoa_vintage", "geography.lookup",
+        "priorities", "survey.min_group_n", "survey.themes",
         "disclosure.threshold", "store.path",
     }
+    assert rows["priorities"][0] == "3 priority entries, as in csp.toml"
     assert rows["disclosure.threshold"][0] == "4"
     assert rows["area.code"][0] == "'E06000056'"
     assert all(help for _default, help in rows.values())
@@ -99,7 +101,8 @@ def test_unknown_key_names_the_key_and_the_allowed_ones(tmp_path):
 def test_unknown_top_level_table(tmp_path):
     assert error_text(tmp_path, "[colours]\nmain = 1\n") == (
         f"{tmp_path / 'csp.toml'}, column 'colours': unknown key 'colours'; "
-        "expected one of the keys allowed in the top level: area, strategy, geography, disclosure, store")
+        "expected one of the keys allowed in the top level: area, strategy, geography, priorities, survey, disclosure, "
+        "store")
 
 
 def test_unknown_key_inside_a_town(tmp_path):
@@ -206,3 +209,22 @@ def test_a_folder_given_as_the_config_file(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)
     assert str(info.value) == f"{tmp_path}: cannot be read (Is a directory); expected a csp.toml file"
+
+
+def test_the_shipped_csp_toml_spells_out_the_default_priorities_and_themes(config):
+    """csp.toml is where users edit priorities and theme keywords, so it must hold the defaults."""
+    from csp_dash.config import DEFAULT_PRIORITIES, DEFAULT_THEMES
+
+    assert config.priorities == DEFAULT_PRIORITIES
+    assert config.survey.themes == DEFAULT_THEMES
+    assert [p.name for p in config.priorities] == ["Priority One: Ending Exploitation",
+                                                   "Priority Two: Domestic and Sexual Abuse",
+                                                   "Knowledge Gap: Substance Misuse"]
+
+
+def test_a_priority_needs_a_name(tmp_path):
+    path = tmp_path / "csp.toml"
+    path.write_text('[[priorities]]\nincludes = ["Knife crime"]\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert "priorities[0].name" in str(caught.value)

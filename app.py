@@ -14,6 +14,10 @@ from csp_dash.ui import data, layout, sidebar
 st.set_page_config(page_title="Community safety dashboard", page_icon=":material/shield:", layout="wide")
 
 PAGES = {
+    "Analysis": [
+        st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
+        st.Page("pages/seasonal.py", title="Seasonal patterns", icon=":material/calendar_month:", url_path="seasonal"),
+    ],
     "About the data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
     ],

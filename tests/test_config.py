@@ -82,7 +82,7 @@ def test_describe_lists_every_leaf_setting_with_help():
         "strategy.title", "strategy.start", "strategy.end",
         "geography.boundaries", "geography.lsoa_vintage", "geography.lookup",
         "priorities", "survey.min_group_n", "survey.themes",
-        "disclosure.threshold", "store.path",
+        "disclosure.threshold", "store.path", "events", "assessment.issues",
     }
     assert rows["priorities"][0] == "3 priority entries, as in csp.toml"
     assert rows["disclosure.threshold"][0] == "4"
@@ -102,7 +102,7 @@ def test_unknown_top_level_table(tmp_path):
     assert error_text(tmp_path, "[colours]\nmain = 1\n") == (
         f"{tmp_path / 'csp.toml'}, column 'colours': unknown key 'colours'; "
         "expected one of the keys allowed in the top level: area, strategy, geography, priorities, survey, disclosure, "
-        "store")
+        "store, events, assessment")
 
 
 def test_unknown_key_inside_a_town(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def test_data_page_on_the_demo_store(app_for, demo_store):
     at = app_for(demo_store.path).run()
+    at.switch_page("pages/data.py").run()
     assert not at.exception
     assert at.title[0].value == "Data"
     metrics = {m.label: m.value for m in at.metric}
@@ -22,6 +23,7 @@ def test_data_page_on_the_demo_store(app_for, demo_store):
 
 def test_data_page_counts_match_the_store_on_real_data(app_for, real_store):
     at = app_for(real_store.path).run()
+    at.switch_page("pages/data.py").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Records in the area"] == f"{len(real_store.read('crimes', columns=['month'])):,}"

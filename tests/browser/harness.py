@@ -51,7 +51,9 @@ def navigation(page) -> list[tuple[str, str]]:
     """(title, url) of every page in the sidebar navigation; with a single page Streamlit
     draws no navigation, and the current page is the only one."""
     links = page.locator('[data-testid="stSidebarNav"] a')
-    found = [(links.nth(i).inner_text().strip(), links.nth(i).get_attribute("href")) for i in range(links.count())]
+    # A link's text starts with its material icon's name ("dashboard\nOverview"): keep the title.
+    found = [(links.nth(i).inner_text().strip().split("\n")[-1].strip(), links.nth(i).get_attribute("href"))
+             for i in range(links.count())]
     return found or [(page.locator("h1").first.inner_text().strip(), page.url)]
 
 

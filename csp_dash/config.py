@@ -202,13 +202,13 @@ class Theme:
 
 DEFAULT_THEMES = (
     Theme("Visibility and patrols", ("police", "patrol", "visib", "visible", "presence", "pcso", "officer", "bobby",
-                                     "bobbies", "beat")),
+                                     "bobbies", "on the beat")),
     Theme("Communication", ("communicat", "inform", "update", "newsletter", "social media", "facebook", "engag",
                             "tell us", "let us know", "feedback")),
     Theme("Drugs", ("drug", "dealing", "dealer", "cannabis", "weed", "county lines", "needle")),
-    Theme("Dog fouling", ("dog", "fouling", "poo", "mess")),
+    Theme("Dog fouling", ("dog", "fouling", "poo", "dog mess")),
     Theme("Litter and fly-tipping", ("litter", "rubbish", "fly-tip", "flytip", "fly tip", "dumping", "dumped", "bin")),
-    Theme("Speeding", ("speed", "traffic", "racing", "20mph", "30mph", "camera")),
+    Theme("Speeding", ("speed", "traffic", "racing", "20mph", "30mph", "speed camera")),
     Theme("Street lighting", ("light", "lamp", "dark")),
     Theme("Youth provision", ("youth", "young people", "teenager", "kids", "children", "activities", "club")),
 )

@@ -1,0 +1,1 @@
+"""Reports built from the analysis layer: the board pack PDF."""

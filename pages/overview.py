@@ -1,0 +1,114 @@
+"""Overview: the headline tiles, the priorities' red/amber/green summary, what changed, and the
+board pack. In presentation mode it is the first slide and must fit one screen."""
+
+import pandas as pd
+import streamlit as st
+
+from csp_dash.analysis import overview as OV
+from csp_dash.analysis.coverage import missing_months
+from csp_dash.analysis.disclosure import disclosure_note
+from csp_dash.charts.overview import key_charts, rag_html, sentences_html, tiles_html
+from csp_dash.ui import data, layout, presentation
+from csp_dash.ui.page import context
+
+store, config, filters = context()
+presenting = bool(st.session_state.get(presentation.STATE))
+threshold, label = config.disclosure.threshold, config.suppressed_label
+layout.page_header("Overview", None if presenting else
+                   f"{filters.describe()} · each tile: the latest 12 months in the chosen range against the 12 "
+                   f"before, with an exact test, and any control-chart signal in the latest 3 months.")
+
+crimes = data.table(store, "crimes", columns=["month", "category", "lsoa_code"])
+indicators = data.table(store, "indicators")
+actions = data.table(store, "actions")
+responses = data.table(store, "survey_responses", columns=["response_id", "wave", "area", "age_band", "gender",
+                                                             *OV.V.STATEMENTS])
+answers = data.table(store, "survey_answers")
+all_months, _ = data.crime_months_and_categories(store)
+key = f"{filters!r}|{threshold}|{label}"
+
+
+def _tiles() -> list[OV.Tile]:
+    tiles = []
+    if crimes is not None and all_months:
+        start = filters.start if filters.start is not None else all_months[0]
+        end = filters.end if filters.end is not None else all_months[-1]
+        counts = OV.crime_counts(crimes, filters, OV.S.month_index(start, end), missing_months(crimes))
+        tiles += OV.crime_tiles(counts)
+    else:
+        tiles += [OV.Tile(k, title, OV.NO_DATA, "no police.uk records loaded", "no change to show", None, False,
+                          "not charted", False, "Load police.uk files with `python -m csp_dash ingest crime`.",
+                          available=False) for k, title, _ in OV.CRIME_TILES]
+    tiles += OV.indicator_tiles(indicators, threshold, label)
+    tiles.append(OV.survey_tile(responses, answers, config.area.name, config.survey.min_group_n))
+    return tiles
+
+
+tiles = data.memo(store, f"overview:tiles:{key}", _tiles)
+priorities = data.memo(store, f"overview:priorities:{key}:{config.priorities!r}", lambda: OV.priorities(
+    indicators, actions, crimes, config.priorities, filters, threshold, label))
+summary = data.memo(store, f"overview:rag:{key}:{config.priorities!r}", lambda: OV.rag_summary(priorities))
+said = OV.sentences(tiles, priorities)
+
+rag_block, said_block = rag_html(summary.to_dict("records"), OV.rag_words), sentences_html(said)
+if presenting:
+    left, right = st.columns([2, 1], gap="small")
+    left.markdown(tiles_html(tiles, slide=True), unsafe_allow_html=True)
+    right.markdown(f'<div class="ov-slide-side">{rag_block}{said_block}</div>', unsafe_allow_html=True)
+    st.stop()
+
+controls = st.columns([1.3, 1.5, 2], vertical_alignment="center")
+with controls[0]:
+    presentation.toggle()
+st.markdown(tiles_html(tiles), unsafe_allow_html=True)
+left, right = st.columns(2, gap="large")
+left.markdown(rag_block, unsafe_allow_html=True)
+right.markdown(said_block, unsafe_allow_html=True)
+vintage = OV.data_vintage(all_months, data.manifest(store).get("updated"))
+demo = bool(data.manifest(store).get("demo"))
+
+
+def _pack_pdf() -> bytes:
+    from csp_dash.report.board_pack import BoardPack, build_pdf
+
+    pack = BoardPack(
+        partnership=config.area.partnership, strategy=config.strategy.title, area_name=config.area.name,
+        filters_text=OV.filters_in_words(filters), generated=pd.Timestamp.now().floor("min"), vintage=vintage,
+        demo=demo, tiles=tiles, sentences=said, priorities=priorities, charts=key_charts(tiles, filters.scope_label),
+        disclosure_note=disclosure_note(threshold, label), notes=list(priorities.notes))
+    return build_pdf(pack)
+
+
+pack_key = f"{data.stamp(store)}|{key}"
+with controls[1]:
+    # Only on a click: drawing the charts starts a browser, which takes seconds.
+    if st.button("Make the board pack (PDF)", icon=":material/picture_as_pdf:", key="ov_make_pack"):
+        with st.spinner("Making the board pack: drawing the charts takes a few seconds…"):
+            st.session_state["ov_pack"] = (pack_key, _pack_pdf())
+held = st.session_state.get("ov_pack")
+with controls[2]:
+    if held is not None and held[0] == pack_key:
+        st.download_button("Download the board pack", held[1],
+                           file_name=f"board-pack-{pd.Timestamp.now():%Y-%m-%d}.pdf",
+                           mime="application/pdf", icon=":material/download:", on_click="ignore", key="ov_pack_dl")
+    else:
+        st.caption("The board pack: the overview, the priorities and the key charts at these filters, as a PDF.")
+
+with st.expander("How these figures are worked out"):
+    st.markdown(
+        f"""
+- **Latest figure**: the latest 12 months in the chosen months (the tile names them). The sidebar's area and months
+  apply; its categories do not, since each tile is its own group of police.uk categories.
+- **Change**: those 12 months against the 12 before, by an exact test on the two counts. "Unlikely to be chance"
+  means p < 0.05; a month with no data is left out and the two years compared as rates per month.
+- **Signal**: a c-chart of the monthly counts, its limits set from the months before the latest 12; any signal
+  (beyond a 3-sigma limit, 7 in a row on one side, 6 rising or falling, 2 of 3 beyond 2 sigma) touching the latest
+  3 months is named. The Trends page draws these charts.
+- **Domestic abuse, exploitation**: count indicators from the indicators file (by name), added up over their
+  latest 12 months of figures. {disclosure_note(threshold, label)}
+- **Feel safe**: the latest survey wave's share agreeing that {config.area.name} is a safe place to live, with its
+  Wilson 95% interval, against the previous wave (two-proportion test).
+- Full method: docs/methods.md, "Overview and board pack". Data: {vintage}.
+"""
+    )
+layout.data_download(OV.tiles_table(tiles), "overview-tiles", label="Show the tiles as a table")

@@ -1,0 +1,97 @@
+"""The Overview page in AppTest: the tiles and summary on the demo store, presentation mode from
+the URL and from the toggle with Next and Previous, the board pack only on a click, and a store
+with nothing loaded."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _tiles_html(at) -> str:
+    found = [m.value for m in at.markdown if 'class="ov-tiles' in m.value]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_the_overview_is_the_first_page_with_its_tiles_and_summary(app_for, demo_store):
+    at = app_for(demo_store.path).run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    tiles = _tiles_html(at)
+    crimes = demo_store.read("crimes", columns=["month", "category"])
+    latest = crimes[crimes["month"] >= pd.Timestamp("2020-04-01")]
+    total = int((latest["category"] != "Anti-social behaviour").sum())
+    asb = int((latest["category"] == "Anti-social behaviour").sum())
+    for text in (f">{total:,}<", f">{asb:,}<", ">3,480<", ">Withheld<", "hidden to protect victims",
+                 "latest 12 months to Mar 2021", "Feel safe (survey)", "change withheld: small numbers"):
+        assert text in tiles, text
+    # Arrows and words, never colour alone.
+    assert "▼</span> down 4%, unlikely to be chance (p &lt; 0.001)" in tiles
+    side = " ".join(m.value for m in at.markdown)
+    assert "<b>Priority Two: Domestic and Sexual Abuse</b>: ✕ 1 Red · ○ 5 Monitor · ⚠ 2 of 7 actions overdue" in side
+    assert "⚠ 4 of 20 actions in the plan are overdue as of 31 March 2021." in side
+    # The board pack is made only when asked for.
+    assert [b.label for b in at.button] == ["Make the board pack (PDF)"]
+    assert "ov_pack" not in at.session_state
+    assert len(at.get("download_button")) == 1  # the tiles' CSV, not the pack
+    assert at.toggle(key="present_toggle").value is False
+
+
+def test_present_1_in_the_url_shows_slides_that_step_through_the_pages(app_for, demo_store):
+    at = app_for(demo_store.path, present="1").run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    assert at.session_state["presenting"] is True
+    assert at.button(key="present_prev").disabled
+    assert not at.button(key="present_next").disabled
+    assert "1 of 9" in [m.value for m in at.markdown]
+    assert 'ov-tiles ov-slide' in _tiles_html(at)
+    assert len(at.toggle) == 0 and len(at.expander) == 0  # the slide keeps to one screen
+
+    at.button(key="present_next").click().run()
+    assert not at.exception
+    second = at.title[0].value
+    assert second != "Overview"
+    assert "2 of 9" in [m.value for m in at.markdown]
+    assert at.session_state["presenting"] is True
+    assert at.query_params["present"] == "1"
+
+    at.button(key="present_prev").click().run()
+    assert at.title[0].value == "Overview"
+
+    at.button(key="present_exit").click().run()
+    assert at.session_state["presenting"] is False
+    assert "present" not in at.query_params
+    assert not [b for b in at.button if b.key == "present_next"]
+
+
+def test_the_toggle_turns_presentation_mode_on_and_it_survives_a_page_change(app_for, demo_store):
+    at = app_for(demo_store.path).run()
+    at.toggle(key="present_toggle").set_value(True).run()
+    assert not at.exception
+    assert at.session_state["presenting"] is True
+    assert at.query_params["present"] == "1"
+    at.switch_page("pages/trends.py").run()
+    assert at.title[0].value == "Trends"
+    assert [b for b in at.button if b.key == "present_next"]
+
+
+def test_the_board_pack_button_makes_a_pdf_even_without_chromium(app_for, demo_store, monkeypatch, tmp_path):
+    monkeypatch.delenv("CSP_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser: the pack says so where each chart would be
+    at = app_for(demo_store.path).run()
+    at.button(key="ov_make_pack").click().run()
+    assert not at.exception
+    key, pdf = at.session_state["ov_pack"]
+    assert pdf.startswith(b"%PDF")
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Download the board pack" in labels
+
+
+def test_with_nothing_loaded_the_tiles_say_so_and_never_show_zero(app_for, store):
+    at = app_for(store.path).run()
+    assert not at.exception
+    assert at.title[0].value == "Overview"
+    tiles = _tiles_html(at)
+    assert tiles.count(">no data loaded<") == 7
+    assert ">0<" not in tiles

@@ -1,0 +1,209 @@
+"""Figures and map layers of the Hotspot map page: the LSOA measure as colours with its legend,
+the deck, the profile's crime mix and control chart, and the concentration curve.
+
+Nothing is told by colour alone: legends name every class, tooltips give the value and rank,
+lines differ in dash as well as colour, and bars carry their value as text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from csp_dash.charts import maps, theme
+
+COUNT, RATE, CHANGE, IMD, GI = ("Records", "Rate per 1,000 residents", "Change on the previous period",
+                                "IMD decile", "Hot and cold spots (Gi*)")
+MEASURES = (COUNT, RATE, CHANGE, IMD, GI)
+CHANGE_BREAKS = [-50, -20, -5, 5, 20, 50]  # % change; the seven classes lie between and beyond these
+CHANGE_LABELS = ["down over 50%", "down 20% to 50%", "down 5% to 20%", "within 5%", "up 5% to 20%",
+                 "up 20% to 50%", "up over 50% (or from none)"]
+IMD_LABELS = ["1: most deprived 10%"] + [str(i) for i in range(2, 10)] + ["10: least deprived 10%"]
+TOOLTIP = maps.tooltip("<b>{title}</b><br/>{line1}<br/>{line2}")
+OUTSIDE = {"title": "Outside the chosen area", "line1": "", "line2": "", "fill": [235, 235, 235, 90]}
+LEGEND_TOP = dict(orientation="h", y=1.02, yanchor="bottom", x=0, title=None)
+
+
+@dataclass(frozen=True)
+class MapMeasure:
+    """What the LSOA layer shows: per-LSOA properties (title, line1, line2, fill) and its legend."""
+
+    props: pd.DataFrame
+    legend: pd.DataFrame  # colour, label
+    title: str
+    note: str
+    missing_label: str | None
+    flagged: tuple[str, ...] = ()  # LSOAs to edge in black (a significant change)
+
+
+def _rank_text(rank, n: int, what: str) -> str:
+    return f"Rank {int(rank)} of {n} LSOAs by {what} (1 = highest)" if pd.notna(rank) else ""
+
+
+def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile", gi: pd.DataFrame | None = None,
+                    previous: tuple[pd.Timestamp, pd.Timestamp] | None = None, gi_on: str = "rate",
+                    gi_note: str = "") -> MapMeasure:
+    """Colours, tooltip lines and legend for one measure of ``hotspots.lsoa_table``.
+
+    ``method`` is "quantile" or "natural" (records and rates); ``gi`` the Gi* table for GI;
+    ``previous`` the previous period's first and last month for CHANGE.
+    """
+    n = len(table)
+    props = pd.DataFrame(index=table.index)
+    props["title"] = table["name"] + " (" + table.index + ")"
+    count_text = [f"{c:,} records" for c in table["count"]]
+    if measure in (COUNT, RATE):
+        col, what = ("count", "records") if measure == COUNT else ("rate", "rate")
+        classes, breaks = maps.classify(table[col], 5, method)
+        palette = maps.sequential(max(1, len(breaks) - 1))
+        props["fill"] = maps.fill_colours(classes, palette)
+        props["line1"] = count_text if measure == COUNT else [
+            f"{v:,.1f} per 1,000 residents a year ({c:,} records)" if pd.notna(v) else "no population figure"
+            for v, c in zip(table["rate"], table["count"])]
+        props["line2"] = [_rank_text(r, n, what) for r in table[f"{col}_rank"]]
+        legend = maps.legend(breaks, palette, "{:,.0f}" if measure == COUNT else "{:,.1f}", integer=measure == COUNT)
+        name = "Quantiles" if method == "quantile" else "Natural breaks (Fisher-Jenks)"
+        missing = "No population figure" if measure == RATE and table["rate"].isna().any() else None
+        return MapMeasure(props, legend, "Records" if measure == COUNT else "Crimes per 1,000 residents a year",
+                          f"{name}; each class includes its upper value.", missing)
+    if measure == CHANGE:
+        change = table["change_pct"].where(~((table["previous"] == 0) & (table["count"] > 0)), math.inf)
+        cls = pd.Series(np.searchsorted(CHANGE_BREAKS, change.to_numpy(), side="left"), index=table.index,
+                        dtype=float).where(change.notna())
+        props["fill"] = maps.fill_colours(cls, maps.DIVERGING_RGB)
+        p0, p1 = previous
+        props["line1"] = [f"{c:,} records against {p:,} in {p0:%b %Y} to {p1:%b %Y}"
+                          for c, p in zip(table["count"], table["previous"])]
+        props["line2"] = [w + (": holds after allowing for testing every LSOA" if fdr else
+                               ": but not once every LSOA tested is allowed for" if sig else "")
+                          for w, sig, fdr in zip(table["words"], table["significant"], table["significant_fdr"])]
+        legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in maps.DIVERGING_RGB], "label": CHANGE_LABELS})
+        note = (f"Against {p0:%b %Y} to {p1:%b %Y}. A thick black edge marks a change unlikely to be chance "
+                "(exact test, p < 0.05, false-discovery rate 5% across the LSOAs).")
+        flagged = tuple(table.index[table["significant_fdr"].astype(bool)])
+        return MapMeasure(props, legend, "Change in records", note, "No records in either period", flagged)
+    if measure == IMD:
+        palette = list(reversed(maps.sequential(10)))  # decile 1, the most deprived, darkest
+        dec = table["imd_decile"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        props["fill"] = maps.fill_colours(pd.Series(dec - 1, index=table.index), palette)
+        props["line1"] = [f"IMD decile {int(d)} (rank {int(r):,} of 32,844)" if pd.notna(d) else "no IMD figure"
+                          for d, r in zip(table["imd_decile"], table["imd_rank"])]
+        props["line2"] = count_text
+        legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in palette], "label": IMD_LABELS})
+        return MapMeasure(props, legend, "IMD 2019 decile", "Deciles of all English LSOAs.", "No IMD figure")
+    if measure != GI:
+        raise ValueError(f"measure must be one of {', '.join(MEASURES)}; got {measure!r}")
+    label = gi["hot_cold"].reindex(table.index).fillna("No value")
+    z, p = gi["gi_z"].reindex(table.index), gi["p_value"].reindex(table.index)
+    props["fill"] = [list(maps.HOTSPOT_RGB.get(v, maps.MISSING_RGBA)) for v in label]
+    props["line1"] = [f"{v}: Gi* z = {a:.2f}, p = {b:.3f}" if pd.notna(a) else str(v) for v, a, b in zip(label, z, p)]
+    props["line2"] = count_text
+    legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in maps.HOTSPOT_RGB.values()],
+                           "label": list(maps.HOTSPOT_RGB)})
+    note = f"Getis-Ord Gi* on each LSOA's {gi_on}; " + (gi_note or "the method is below the map.")
+    return MapMeasure(props, legend, "Hot and cold spots", note, "No value")
+
+
+def hotspot_deck(base_geojson: dict, outline, measure: MapMeasure, bounds, *, show_fill: bool = True,
+                 points: dict | None = None, show_points: bool = False, show_heat: bool = False,
+                 basemap: bool = False, selected: str | None = None, height_px: int = 600):
+    """The page's deck: LSOAs (LSOAs outside the scope in pale grey), flagged edges, the district
+    outline, then points or grid squares and a heatmap when asked, and the chosen LSOA's edge."""
+    props = measure.props if show_fill else measure.props.assign(fill=[[0, 0, 0, 0]] * len(measure.props))
+    geo = maps.with_properties(base_geojson, props)
+    for f in geo["features"]:
+        if f["properties"].get("title") is None:
+            f["properties"].update(OUTSIDE if show_fill else {**OUTSIDE, "fill": [0, 0, 0, 0]})
+    layers = [maps.lsoa_layer(geo)]
+    if measure.flagged and show_fill:
+        flagged = set(measure.flagged)
+        layers.append(maps.edge_layer([f for f in geo["features"] if f["properties"]["code"] in flagged],
+                                      "significant", [0, 0, 0, 255], 4))
+    layers.append(maps.outline_layer(outline))
+    if points and (show_points or show_heat):
+        rows = points["rows"]
+        if show_heat:
+            layers.append(maps.heat_layer(rows))
+        if show_points:
+            layers.append(maps.point_layer(rows) if points["kind"] == "points" else maps.grid_layer(rows))
+    if selected:
+        layers.append(maps.edge_layer([f for f in geo["features"] if f["properties"]["code"] == selected],
+                                      "selected", [0, 114, 178, 255], 5))
+    return maps.deck(layers, bounds, TOOLTIP, basemap=basemap, height_px=height_px)
+
+
+def point_rows(locations: pd.DataFrame) -> list[dict]:
+    """Snap points (``hotspots.locations``) as layer rows with tooltip fields."""
+    return [{"longitude": lon, "latitude": lat, "records": n, "radius": maps.point_radius(n), "title": loc,
+             "line1": f"{n:,} record{'s' if n != 1 else ''} at this point", "line2": f"Most often: {cat}"}
+            for lon, lat, n, loc, cat in zip(locations["longitude"].tolist(), locations["latitude"].tolist(),
+                                             locations["records"].tolist(), locations["location"].astype(str),
+                                             locations["top_category"].astype(str))]
+
+
+# --- figures ---------------------------------------------------------------------------------
+
+
+def mix_figure(mix: pd.DataFrame, lsoa_name: str, area_name: str) -> go.Figure:
+    """The LSOA's share of records by category beside the area's (hatched), largest at the top."""
+    mix = mix.iloc[::-1]
+    fig = go.Figure()
+    for col, label, colour, pattern in (("lsoa_share", lsoa_name, theme.PALETTE[0], ""),
+                                        ("area_share", area_name, theme.PALETTE[1], "/")):
+        fig.add_trace(go.Bar(y=mix["category"], x=mix[col] * 100, name=label, orientation="h",
+                             marker=dict(color=colour, pattern=dict(shape=pattern)),
+                             text=[f"{v:.0f}%" for v in mix[col] * 100], textposition="outside",
+                             textfont=dict(size=theme.FONT_SIZE - 3),
+                             hovertemplate="%{y}: %{x:.1f}%<extra>" + label + "</extra>"))
+    theme.apply(fig)
+    fig.update_layout(barmode="group", height=max(380, 44 * len(mix)), legend=LEGEND_TOP,
+                      xaxis=dict(title=dict(text="Share of records (%)")), margin=dict(l=10, r=40, t=50, b=10))
+    return fig
+
+
+def control_figure(chart: pd.DataFrame) -> go.Figure:
+    """Monthly records with the centre line, the 3-sigma limits and the signals marked."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=chart.index, y=chart["value"], name="Records", mode="lines+markers",
+                             line=dict(color=theme.PALETTE[0], width=theme.LINE_WIDTH), marker=dict(size=8),
+                             hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=chart.index, y=chart["centre"], name="Average", mode="lines",
+                             line=dict(color=theme.MUTED, dash="dash", width=2), hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=chart.index, y=chart["ucl"], name="Control limits", mode="lines",
+                             line=dict(color=theme.PALETTE[3], dash="dot", width=2), hoverinfo="skip",
+                             legendgroup="limits"))
+    fig.add_trace(go.Scatter(x=chart.index, y=chart["lcl"], name="Control limits", mode="lines", showlegend=False,
+                             line=dict(color=theme.PALETTE[3], dash="dot", width=2), hoverinfo="skip",
+                             legendgroup="limits"))
+    sig = chart[chart["any_signal"]]
+    if len(sig):
+        fig.add_trace(go.Scatter(x=sig.index, y=sig["value"], name="Signal", mode="markers",
+                                 marker=dict(symbol="diamond", size=14, color=theme.PALETTE[3],
+                                             line=dict(color="black", width=1)),
+                                 hovertemplate="%{x|%b %Y}: %{y:,.0f} (signal)<extra></extra>"))
+    theme.apply(fig)
+    fig.update_layout(height=380, legend=LEGEND_TOP, yaxis=dict(title=dict(text="Records a month")),
+                      xaxis=dict(tickformat="%b %Y"))
+    return fig
+
+
+def lorenz_figure(curves: dict[str, pd.DataFrame]) -> go.Figure:
+    """Cumulative share of records against share of places (busiest first), one line per kind of
+    place, with the line of equal shares."""
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=[0, 100], y=[0, 100], name="Equal shares", mode="lines",
+                             line=dict(color=theme.MUTED, dash="dot", width=2), hoverinfo="skip"))
+    for i, (name, df) in enumerate(curves.items()):
+        fig.add_trace(go.Scatter(x=df["share_of_places"] * 100, y=df["share_of_records"] * 100, name=name,
+                                 mode="lines", line=dict(color=theme.PALETTE[i], dash=theme.DASHES[i],
+                                                         width=theme.LINE_WIDTH),
+                                 hovertemplate=f"Busiest %{{x:.0f}}% of {name}: %{{y:.0f}}% of records<extra></extra>"))
+    theme.apply(fig)
+    fig.update_layout(height=420, legend=LEGEND_TOP,
+                      xaxis=dict(title=dict(text="Share of places, busiest first (%)"), range=[0, 101], dtick=20),
+                      yaxis=dict(title=dict(text="Share of records (%)"), range=[0, 101]))
+    return fig

@@ -9,14 +9,24 @@ from __future__ import annotations
 import streamlit as st
 
 from csp_dash.errors import CspError
-from csp_dash.ui import data, layout, sidebar
+from csp_dash.ui import data, layout, presentation, sidebar
 
 st.set_page_config(page_title="Community safety dashboard", page_icon=":material/shield:", layout="wide")
 
 PAGES = {
+    "Executive": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview"),
+        st.Page("pages/assessment.py", title="Strategic assessment", icon=":material/grid_view:", url_path="assessment"),
+        st.Page("pages/priorities.py", title="Priorities", icon=":material/flag:", url_path="priorities"),
+        st.Page("pages/survey.py", title="Community survey", icon=":material/forum:", url_path="survey"),
+    ],
     "Analysis": [
         st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:", url_path="trends"),
         st.Page("pages/seasonal.py", title="Seasonal patterns", icon=":material/calendar_month:", url_path="seasonal"),
+    ],
+    "Places": [
+        st.Page("pages/hotspots.py", title="Hotspot map", icon=":material/map:", url_path="hotspots"),
+        st.Page("pages/deprivation.py", title="Deprivation", icon=":material/holiday_village:", url_path="deprivation"),
     ],
     "About the data": [
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
@@ -60,6 +70,8 @@ def main() -> None:
         st.session_state["filters"] = sidebar.shared_filters(cfg.area.name, area, months, categories)
     st.sidebar.caption(f"{cfg.area.partnership} · {cfg.area.name} ({cfg.area.code}) · data updated "
                        f"{str(manifest.get('updated') or 'never')[:10]}")
+    if presentation.active():  # ?present=1 or the Overview's toggle: no sidebar, large type, slides
+        presentation.present(page, [p for group in PAGES.values() for p in group])
     try:
         page.run()
     except CspError as error:

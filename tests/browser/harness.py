@@ -32,6 +32,14 @@ def wait_for_app(page, timeout_ms: int = 60_000) -> None:
         timeout=timeout_ms,
     )
     page.wait_for_timeout(500)  # let charts finish their first paint before a screenshot
+    if page.locator('[data-testid="stDeckGlJsonChart"]').count():
+        # deck.gl maps draw into a WebGL canvas after the run ends, a moment after the canvas
+        # appears: without this wait a screenshot can catch an empty map.
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')]
+                .every(d => { const c = d.querySelector('canvas'); return c && c.width > 0; })""",
+            timeout=timeout_ms)
+        page.wait_for_timeout(1500)
 
 
 def full_height_screenshot(page, path) -> None:

@@ -64,7 +64,10 @@ st.markdown(tiles_html(tiles), unsafe_allow_html=True)
 left, right = st.columns(2, gap="large")
 left.markdown(rag_block, unsafe_allow_html=True)
 right.markdown(said_block, unsafe_allow_html=True)
-vintage = OV.data_vintage(all_months, data.manifest(store).get("updated"))
+vintage = OV.data_vintage(
+    all_months, data.manifest(store).get("updated"),
+    indicators_to=indicators["period_end"].max() if indicators is not None and len(indicators) else None,
+    survey_wave=str(responses["wave"].max()) if responses is not None and len(responses) else None)
 demo = bool(data.manifest(store).get("demo"))
 
 
@@ -79,20 +82,16 @@ def _pack_pdf() -> bytes:
     return build_pdf(pack)
 
 
-pack_key = f"{data.stamp(store)}|{key}"
 with controls[1]:
-    # Only on a click: drawing the charts starts a browser, which takes seconds.
-    if st.button("Make the board pack (PDF)", icon=":material/picture_as_pdf:", key="ov_make_pack"):
-        with st.spinner("Making the board pack: drawing the charts takes a few seconds…"):
-            st.session_state["ov_pack"] = (pack_key, _pack_pdf())
-held = st.session_state.get("ov_pack")
+    # One click: the PDF is made when the button is pressed (drawing the charts starts a
+    # browser, which takes seconds), on a thread of its own, and then downloaded.
+    st.download_button("Board pack (PDF)", _pack_pdf, file_name=f"board-pack-{pd.Timestamp.now():%Y-%m-%d}.pdf",
+                       mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", key="ov_pack",
+                       help="Makes and downloads a PDF of the overview, the priorities and the key charts at these "
+                            "filters, with the date, the data vintage and whether the data is real or the demo's. "
+                            "Drawing the charts takes a few seconds.")
 with controls[2]:
-    if held is not None and held[0] == pack_key:
-        st.download_button("Download the board pack", held[1],
-                           file_name=f"board-pack-{pd.Timestamp.now():%Y-%m-%d}.pdf",
-                           mime="application/pdf", icon=":material/download:", on_click="ignore", key="ov_pack_dl")
-    else:
-        st.caption("The board pack: the overview, the priorities and the key charts at these filters, as a PDF.")
+    st.caption("The board pack: the overview, the priorities and the key charts at these filters, as a PDF.")
 
 with st.expander("How these figures are worked out"):
     st.markdown(

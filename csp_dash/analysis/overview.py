@@ -481,15 +481,20 @@ def filters_in_words(f: Filters) -> str:
     return f"Area: {area}. Months: {f.period_label}. Crime categories: {cats}."
 
 
-def data_vintage(months: list[pd.Timestamp] | pd.DatetimeIndex, updated: str | None) -> str:
-    """"crime records to Mar 2021; store updated 25 Nov 2026 09:23 UTC"."""
-    latest = f"crime records to {pd.Timestamp(max(months)):%b %Y}" if len(months) else "no crime records"
+def data_vintage(months: list[pd.Timestamp] | pd.DatetimeIndex, updated: str | None,
+                 indicators_to: pd.Timestamp | None = None, survey_wave: str | None = None) -> str:
+    """"crime records to Mar 2021; partner indicators to Mar 2021; survey wave 2019; store
+    updated 25 Nov 2026 09:23 UTC": how recent each kind of data behind the figures is."""
+    parts = [f"crime records to {pd.Timestamp(max(months)):%b %Y}" if len(months) else "no crime records"]
+    if indicators_to is not None and not pd.isna(indicators_to):
+        parts.append(f"partner indicators to {pd.Timestamp(indicators_to):%b %Y}")
+    if survey_wave:
+        parts.append(f"survey wave {survey_wave}")
     if not updated:
-        return f"{latest}; store never updated"
+        return "; ".join(parts + ["store never updated"])
     try:
         stamp = pd.Timestamp(updated)
         when = f"{stamp:%d %b %Y %H:%M} UTC" if stamp.tzinfo is not None else f"{stamp:%d %b %Y %H:%M}"
     except (ValueError, TypeError):
         when = str(updated)
-    return f"{latest}; store updated {when}"
-
+    return "; ".join(parts + [f"store updated {when}"])

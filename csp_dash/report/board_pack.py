@@ -35,6 +35,7 @@ from csp_dash.charts.overview import KeyChart
 from csp_dash.report.render import Rendered, render_png
 
 DEMO_LABEL = "Demo data: synthetic, for illustration"
+REAL_LABEL = "Real data: from the files loaded into the dashboard"
 TITLE_PACK, TITLE_OVERVIEW, TITLE_PRIORITIES, TITLE_NOTES = "Board pack", "Overview", "Priorities", "Notes on method"
 
 # Fonts with the symbols the statuses and arrows use (✓ ✕ ▲ ▼ ⚠); Debian's fonts-dejavu-core,
@@ -119,13 +120,15 @@ class _Pdf(FPDF):
         self.font(9, colour=MUTED)
         self.cell(0, 6, self.t(f"{self.pack.partnership} · {self.pack.strategy} · board pack"),
                   new_x=XPos.LMARGIN, new_y=YPos.TOP)
-        if self.pack.demo:
-            self.font(10, bold=True)
-            self.set_fill_color(*DEMO_FILL)
-            width = self.get_string_width(DEMO_LABEL) + 8
-            self.set_x(self.w - self.r_margin - width)
-            self.cell(width, 7, DEMO_LABEL, border=1, fill=True, align="C")
-            self.set_fill_color(255, 255, 255)
+        # Every page says whose data it shows: a page torn out of the pack still tells a
+        # reader whether its figures are real.
+        self.font(10, bold=True)
+        label = DEMO_LABEL if self.pack.demo else REAL_LABEL
+        self.set_fill_color(*(DEMO_FILL if self.pack.demo else (255, 255, 255)))
+        width = self.get_string_width(label) + 8
+        self.set_x(self.w - self.r_margin - width)
+        self.cell(width, 7, label, border=1, fill=True, align="C")
+        self.set_fill_color(255, 255, 255)
         self.set_xy(self.l_margin, self.t_margin + 9)
         self.font(20, bold=True)
         self.cell(0, 10, self.t(self.page_title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -273,6 +273,9 @@ def test_the_cover_words_for_filters_and_vintage():
     assert OV.data_vintage(months(3, "2021-01-01"), "2026-11-25T09:23:14+00:00") == \
         "crime records to Mar 2021; store updated 25 Nov 2026 09:23 UTC"
     assert OV.data_vintage([], None) == "no crime records; store never updated"
+    assert OV.data_vintage(months(3, "2021-01-01"), None, indicators_to=pd.Timestamp("2021-03-31"),
+                           survey_wave="2019") == \
+        "crime records to Mar 2021; partner indicators to Mar 2021; survey wave 2019; store never updated"
 
 
 @pytest.mark.parametrize("rule,direction,words", [

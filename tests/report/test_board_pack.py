@@ -18,7 +18,7 @@ from csp_dash.analysis.disclosure import disclosure_note
 from csp_dash.analysis.filters import Filters
 from csp_dash.charts.overview import key_charts
 from csp_dash.report import render
-from csp_dash.report.board_pack import DEMO_LABEL, BoardPack, build_pdf
+from csp_dash.report.board_pack import DEMO_LABEL, REAL_LABEL, BoardPack, build_pdf
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES_DIR = ROOT / "artifacts" / "board-pack"
@@ -152,7 +152,8 @@ def test_without_chromium_the_pack_is_built_with_a_note_in_place_of_each_chart(p
     pages = pages_of(pdf, "no-chromium")
     charts = chart_pages(pdf)
     assert [title_of(pages[i][0]) for i in charts] == CHART_TITLES
-    assert len(pages) == len(pages_of(pdf, "no-chromium"))
+    # The same pages as a pack whose charts were drawn: a note stands in for each image.
+    assert len(pages) == 12
     for index in charts:
         text = pages[index][0].replace("\r\n", " ")
         assert "Chart not drawn: no Chromium browser was found on this computer" in text
@@ -163,8 +164,9 @@ def test_without_chromium_the_pack_is_built_with_a_note_in_place_of_each_chart(p
 def test_a_real_store_pack_carries_no_demo_label(demo_store, config):
     pack = make_pack(demo_store, config, demo=False)
     pdf = build_pdf(pack, render=lambda figures: render.Rendered([None] * len(figures), render.NO_BROWSER))
-    for text, _ in pages_of(pdf, "not-demo"):
+    for i, (text, _) in enumerate(pages_of(pdf, "not-demo")):
         assert DEMO_LABEL not in text
+        assert REAL_LABEL in text, f"page {i + 1} does not say its data is real"
 
 
 def test_a_chromium_named_but_missing_counts_as_absent(monkeypatch, tmp_path):

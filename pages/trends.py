@@ -15,7 +15,7 @@ from csp_dash.analysis.coverage import missing_months, month_ranges
 from csp_dash.analysis.filters import Filters, apply_filters, lsoas_in_scope
 from csp_dash.charts.spc import control_chart_figure
 from csp_dash.charts.trends import index_figure, series_figure, shares_figure, small_multiples
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, filters = context()
@@ -41,8 +41,8 @@ codes = list(lsoas_in_scope(data.area_lsoas(store, config), filters)["code"])
 population = data.table(store, "population", columns=["lsoa_code", "year", "population"])
 denoms = data.memo(store, f"trends_denoms|{','.join(codes)}|{start}|{end}",
                    lambda: S.denominators(population, codes, months))
-residents = None if denoms is None else denoms.population
-rates = None if denoms is None else data.memo(store, f"trends_rates|{key}",
+residents = None if denoms is None or not denoms.complete else denoms.population
+rates = None if residents is None else data.memo(store, f"trends_rates|{key}",
                                               lambda: T.rates_per_1000(series, residents))
 gap_ranges = month_ranges([m for m in gaps if start <= m <= end])
 gap_note = (f" Months with no records in the store ({'; '.join(gap_ranges)}) are left blank, not counted as zero."
@@ -81,18 +81,21 @@ names = list(options)
 keep_valid("t_lines", names)
 default_lines = [n for n in (S.ALL_CRIME, S.ASB, S.SAC, S.VSO) if n in options] or names[:4]
 # Pills rather than a multiselect: they wrap, so every chosen name stays readable at 1280 px.
-lines = st.pills("Series to draw", names, default=default_lines, key="t_lines", selection_mode="multi")
+# A slide draws the default series as counts, without the controls.
+lines = default_lines if presentation.presenting() else st.pills(
+    "Series to draw", names, default=default_lines, key="t_lines", selection_mode="multi")
 measures = ["Counts"] + (["Rate per 1,000 residents"] if rates is not None else [])
-as_rate = st.radio("Show", measures, key="t_measure", horizontal=True) != "Counts"
+as_rate = not presentation.presenting() and st.radio("Show", measures, key="t_measure", horizontal=True) != "Counts"
 if lines:
     fig, table = data.memo(store, f"trends_monthly|{key}|{lines}|{as_rate}", lambda: (
         series_figure((rates if as_rate else series)[lines],
                       "crimes per 1,000 residents a year" if as_rate else "records a month",
                       ",.1f" if as_rate else ",.0f"),
         T.tidy_series(series[lines], None if rates is None else rates[lines], residents)))
-    layout.chart(fig)
+    presentation.chart(fig)
     st.caption(("Rate: the month's records x 12 per 1,000 residents (an annual rate). " if as_rate else
                 "Records a month in the scope, from police.uk. ") + rates_note + gap_note)
+    presentation.slide_end()
     st.caption(" ".join(T.series_note(n, options[n]) for n in lines))
     layout.data_download(table, "trends_monthly_series", key="dl_series")
 else:

@@ -90,9 +90,12 @@ class Denominators:
         if years and not exact.all():
             text += "; months beyond the estimates loaded use the nearest year available"
         if not self.complete:
+            # Records are counted in every LSOA of the scope, so residents of only some of them
+            # would overstate the rate: no rate is better than a wrong one.
             verb = "has" if self.lsoas_covered == 1 else "have"
-            text += (f"; only {self.lsoas_covered} of the {self.lsoas_in_scope} LSOAs in scope {verb} a population, "
-                     f"so rates cover those LSOAs' residents only")
+            text = (f"Rates are not shown: only {self.lsoas_covered} of the {self.lsoas_in_scope} LSOAs in scope "
+                    f"{verb} a population figure in every year used, and a rate needs the residents of every LSOA "
+                    f"whose records it counts (are the estimates for another LSOA vintage?)")
         return text + "."
 
 

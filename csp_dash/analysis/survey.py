@@ -519,7 +519,8 @@ def perception_vs_recorded(responses: pd.DataFrame, answers: pd.DataFrame, wave:
     def residents(codes: tuple[str, ...]) -> float:
         if codes not in residents_of:
             denoms = S.denominators(population, list(codes), months)
-            residents_of[codes] = float("nan") if denoms is None else float(denoms.population.mean())
+            residents_of[codes] = (float("nan") if denoms is None or not denoms.complete
+                                   else float(denoms.population.mean()))
         return residents_of[codes]
 
     def recorded(category: str, codes: tuple[str, ...] | None) -> tuple[float, float, float]:

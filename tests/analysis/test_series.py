@@ -138,11 +138,11 @@ def test_partial_coverage_is_noted():
     d = S.denominators(POPULATION, ["A", "B", "C"], months("2017-01-01", "2017-02-01"))
     assert (d.lsoas_covered, d.lsoas_in_scope, d.complete) == (2, 3, False)
     assert d.population.tolist() == [3200, 3200]
-    assert d.note() == ("Residents from the mid-2017 estimate; only 2 of the 3 LSOAs in scope have a population, "
-                        "so rates cover those LSOAs' residents only.")
+    assert d.note() == ("Rates are not shown: only 2 of the 3 LSOAs in scope have a population figure in every "
+                        "year used, and a rate needs the residents of every LSOA whose records it counts (are the "
+                        "estimates for another LSOA vintage?).")
     one = S.denominators(POPULATION, ["A", "C"], months("2017-01-01", "2017-02-01"))
-    assert one.note() == ("Residents from the mid-2017 estimate; only 1 of the 2 LSOAs in scope has a population, "
-                          "so rates cover those LSOAs' residents only.")
+    assert one.note().startswith("Rates are not shown: only 1 of the 2 LSOAs in scope has a population figure")
 
 
 def test_annual_rate_per_1000():

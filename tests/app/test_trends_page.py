@@ -206,3 +206,24 @@ def test_records_in_no_lsoa_are_said_and_left_out_of_an_lsoa_scope(app_for, stor
     monthly = at.dataframe[0].value
     assert monthly.loc[monthly["series"] == S.ALL_CRIME, "count"].tolist() == [3]
     assert any("A control chart needs at least two months with records." in i.value for i in at.info)
+
+
+def test_a_population_missing_some_lsoas_gives_no_rates(app_for, demo_store, tmp_path):
+    # Estimates for another LSOA vintage leave some of the area's LSOAs without residents:
+    # records of every LSOA over residents of only some would overstate the rate.
+    import shutil
+
+    from csp_dash.store import Store
+
+    path = tmp_path / "store"
+    shutil.copytree(demo_store.path, path)
+    partial = Store(path)
+    population = partial.read("population")
+    dropped = sorted(population["lsoa_code"].unique())[:7]
+    with partial.transaction() as tx:
+        tx.write("population", population[~population["lsoa_code"].isin(dropped)].reset_index(drop=True))
+    at = trends(app_for, partial)
+    assert not at.exception
+    assert at.radio(key="t_measure").options == ["Counts"]
+    assert any("Rates are not shown: only 150 of the 157 LSOAs in scope have a population figure in every year "
+               "used" in c for c in captions(at))

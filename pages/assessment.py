@@ -10,7 +10,7 @@ from csp_dash.analysis.coverage import missing_months
 from csp_dash.analysis.filters import apply_filters
 from csp_dash.charts.assessment import matrix_figure
 from csp_dash.export import to_csv_bytes
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 ROW_PX = 40  # table rows at the app's 18-pixel base font
@@ -35,11 +35,13 @@ def _inputs() -> A.Inputs:
         {issue: entries[issue].survey_item if issue in entries else "" for issue in issues},
         config.survey.min_group_n,
         themes_missing="no indicators loaded" if district else
-        "partner indicators are district-wide, so not scored for a town or chosen LSOAs")
+        "partner indicators are district-wide, so not scored for a town or chosen LSOAs",
+        threshold=config.disclosure.threshold, label=config.suppressed_label)
 
 
 key = (f"assessment|{filters.scope}|{filters.lsoa_codes}|{first}|{last}|{themes}|"
-       f"{[(e.name, e.survey_item) for e in config.assessment.issues]}|{config.survey.min_group_n}")
+       f"{[(e.name, e.survey_item) for e in config.assessment.issues]}|{config.survey.min_group_n}|"
+       f"{config.disclosure.threshold}")
 inputs = data.memo(store, key, _inputs)
 window, likelihood, concern, wave = inputs.window, inputs.likelihood, inputs.concern, inputs.wave
 
@@ -60,6 +62,16 @@ def _reset() -> None:
     st.session_state["assess_weights"] = defaults
     st.session_state["assess_version"] = st.session_state.get("assess_version", 0) + 1
 
+
+if presentation.presenting():  # the slide: the bubble chart at this session's weights, without the editor
+    slide_weights = st.session_state["assess_weights"]
+    slide_scored = A.score(likelihood, slide_weights, concern)
+    if slide_scored["rank"].notna().any():
+        presentation.chart(data.memo(store, f"{key}|slide|{slide_weights[list(A.DIMENSIONS)].to_numpy().tolist()!r}",
+                                     lambda: matrix_figure(slide_scored)))
+    else:
+        st.info("No issue can be scored: the table on the page says why.")
+    presentation.slide_end()
 
 chart_box, table_box = st.container(), st.container()
 
@@ -96,7 +108,7 @@ c3.download_button("Download weights (CSV)", lambda: to_csv_bytes(edited), file_
 def _ranking(weights: pd.DataFrame):
     scored = A.score(likelihood, weights, concern)
     notes = concern.set_index("issue")["concern_note"].reindex(scored["issue"])
-    suppress, threshold = config.suppressed_label, config.disclosure.threshold
+    figures = A.shown_figures(scored)  # withheld ones as "[c]", the rate rounded
     shown = pd.DataFrame({
         "Rank": scored["rank"],
         "Issue": scored["issue"],
@@ -105,19 +117,18 @@ def _ranking(weights: pd.DataFrame):
         "Harm": scored["harm"].round(2),
         "Concern": [f"{s:.0f} ({p:.0f}% say it is an issue)" if pd.notna(s) else n
                     for s, p, n in zip(scored["concern_score"], scored["concern_pct"], notes)],
-        "Records": [suppress if sens and 0 < v <= threshold else ("" if pd.isna(v) else f"{v:,.0f}")
-                    for v, sens in zip(scored["volume"], scored["sensitive"])],
+        "Records": figures["volume"],
         "Volume (1-5)": scored["volume_score"],
-        "A week": scored["per_week"].round(1),
+        "A week": figures["per_week"],
         "Frequency (1-5)": scored["frequency_score"],
-        "Change on the 12 months before": scored["trend_words"],
+        "Change on the 12 months before": figures["trend_words"],
         "Trend (1-5)": scored["trend_score"],
         **{d.capitalize(): scored[d] for d in A.DIMENSIONS},
         "Likelihood from": scored["measure"],
         "Months": scored["window"],
         "Status": scored["status"],
     })
-    full = scored.drop(columns=["sensitive"]).assign(volume=shown["Records"])
+    full = A.ranking_download(scored)
     figure = matrix_figure(scored) if scored["rank"].notna().any() else None
     return scored, shown, full, figure
 
@@ -145,9 +156,13 @@ with chart_box:
 with table_box:
     st.subheader("Ranked issues")
     st.dataframe(shown, hide_index=True, width="stretch", row_height=ROW_PX, height=ROW_PX * (len(shown) + 1) + 4,
-                 column_config={"Issue": st.column_config.TextColumn(pinned=True)})
+                 column_config={"Issue": st.column_config.TextColumn(pinned=True),
+                                # Text so that a withheld figure can say so; aligned as the numbers are.
+                                "Records": st.column_config.TextColumn(alignment="right"),
+                                "A week": st.column_config.TextColumn(alignment="right")})
     st.caption("Risk = likelihood × harm (1 to 25). Likelihood = mean of the volume, frequency and trend scores; "
-               "harm = mean of the four weights. Ties in risk are ordered by concern, then records.")
+               "harm = mean of the four weights. Ties in risk are ordered by concern, then records. "
+               + A.withheld_note(scored, config.suppressed_label))
     layout.data_download(full, "strategic_assessment", label="Show the full table")
 
 st.subheader("How the matrix is scored")
@@ -179,4 +194,10 @@ spirit of MoRiLE (the NPCC's Management of Risk in Law Enforcement) but kept sim
   District-wide, whatever the area chosen. An issue the survey does not ask about has *no survey question*, not 0.
   Concern is shown beside risk (and as bubble size), not multiplied into it, so that a high-risk issue few people
   worry about still stands out, as the strategy asks.
+- **Small numbers**: a priority scored from a sensitive count indicator with a count from 1 to
+  {config.disclosure.threshold} (shown as '{config.suppressed_label}' on the Priorities page) in its latest 12 months or
+  the 12 before has its records, records a week and change withheld ('{A.SECONDARY_LABEL}'), on screen and in the
+  download: each would give the hidden count back from the periods shown there. Its scores are kept when they would
+  be the same whatever the hidden counts are (no band boundary and no other issue's records within the totals
+  possible); otherwise they are withheld too and it is not ranked. The rate a week is rounded to one decimal place.
 """)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from csp_dash.analysis import coverage
 from csp_dash.charts.coverage import coverage_heatmap
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, _filters = context()
@@ -27,15 +27,17 @@ c2.metric("Months covered", f"{crimes['month'].nunique()}",
 c3.metric("Unplaceable records", f"{0 if unlocated is None else len(unlocated):,}",
           help="Records of the force(s) with neither coordinates nor an LSOA: they may or may not be in the area.")
 c4.metric("Rejected rows", f"{total_rejected:,}", help="Rows that failed a check; listed below with the reason.")
-st.caption(f"Store: `{store.path}` · last updated {manifest.get('updated')} · "
-           f"{'synthetic demo data' if manifest.get('demo') else 'real data'}")
+if not presentation.presenting():  # a slide keeps its height for the coverage chart
+    st.caption(f"Store: `{store.path}` · last updated {manifest.get('updated')} · "
+               f"{'synthetic demo data' if manifest.get('demo') else 'real data'}")
 
 st.subheader("Coverage by month and category")
 matrix = data.memo(store, "coverage_matrix", lambda: coverage.coverage_matrix(crimes))
 gaps = data.memo(store, "missing_months", lambda: coverage.missing_months(crimes))
-layout.chart(coverage_heatmap(matrix))
+presentation.chart(coverage_heatmap(matrix), margin_t=12)  # on a slide, no room wasted above the cells
 st.caption(("Months with no records at all: " + "; ".join(coverage.month_ranges(gaps)) + ". ") if gaps
            else "Every month from the first to the last has records. ")
+presentation.slide_end()  # the slide: what the store holds and its coverage
 placed = data.memo(store, "placement_counts", lambda: crimes["placement"].value_counts())
 st.caption(f"Records are placed on the {manifest.get('config', {}).get('lsoa_vintage', '')} LSOA geography by "
            f"their coordinates ({placed.get('point', 0):,}) or, without coordinates, by the LSOA police.uk "

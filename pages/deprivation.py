@@ -10,7 +10,7 @@ from csp_dash.analysis.filters import apply_filters, lsoas_in_scope
 from csp_dash.analysis.series import month_index
 from csp_dash.charts import deprivation as charts
 from csp_dash.charts import maps
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, filters = context()
@@ -29,7 +29,9 @@ if not all_months:
     st.stop()
 start, end = filters.start or all_months[0], filters.end or all_months[-1]
 codes = tuple(sorted(scope["code"]))
-key = f"deprivation|{codes}|{start:%Y-%m}|{end:%Y-%m}|{filters.categories}"
+# Every input, the scope included: LSOAs chosen one by one may match a town's, but the sentence
+# names the town only when the town was chosen.
+key = f"deprivation|{filters!r}|{codes}|{start:%Y-%m}|{end:%Y-%m}"
 
 
 def compute() -> dep.DeprivationView:
@@ -53,13 +55,14 @@ geojson = data.memo(store, f"deprivation_map|{codes}", lambda: maps.with_propert
 left, right = st.columns([2, 1.6])
 with left:
     deck = data.memo(store, f"deprivation_deck|{codes}", lambda: charts.decile_map(geojson, outline, charts.bounds_of(scope)))
-    st.pydeck_chart(deck, height=560, width="stretch")
+    presentation.pydeck(deck, charts.bounds_of(scope), height=560, width="stretch")
 with right:
     st.markdown(maps.legend_html(charts.decile_legend(view.counts), "IMD 2019 decile, national (LSOAs)",
                                  note="Decile 1 is the most deprived 10% of England's 32,844 LSOAs. "
                                       "Point at an LSOA for its decile and rank.",
                                  missing_label=charts.NO_DECILE if view.unranked else None),
                 unsafe_allow_html=True)
+presentation.slide_end()  # the slide: the statement and the decile map
 layout.data_download(view.counts.assign(share=(view.counts["share"] * 100).round(1)).rename(
     columns={"share": "share_pct"}), "lsoas_by_imd_decile", label="Show the LSOAs per decile")
 

@@ -9,7 +9,7 @@ from csp_dash.analysis import hotspots as H
 from csp_dash.analysis.filters import lsoas_in_scope
 from csp_dash.charts import hotspots as C
 from csp_dash.charts import maps
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 POINT_LIMIT = 5_000  # records with a point; above this they are counted in grid squares
@@ -71,7 +71,7 @@ gi = data.memo(store, f"hot_gi|{key}|{gi_on}", _gi)
 measures = [C.COUNT] + ([C.RATE] if gi_on == "rate" else []) + ([C.CHANGE] if view.previous else []) \
     + ([C.IMD] if table["imd_decile"].notna().any() else []) + [C.GI]
 map_col, side = st.columns([3, 1.15])
-with side:
+with presentation.controls(side):  # a slide shows the map as it first opens, without the controls
     measure = st.selectbox("Colour the LSOAs by", measures, key="hot_measure")
     method = st.radio("Classes", ["Quantiles", "Natural breaks"], key="hot_method",
                       disabled=measure not in (C.COUNT, C.RATE),
@@ -94,12 +94,8 @@ if not view.previous:
                  "does not hold: choose a later start month.")
 
 # A click on the map chooses the profiled LSOA, once per click; the list below can still change it.
-try:
-    picked = next((o.get("properties") or {}).get("code")
-                  for o in st.session_state["hot_map"]["selection"]["objects"].get("lsoas", []))
-except (KeyError, TypeError, StopIteration):
-    picked = None
-if picked and picked != st.session_state.get("_hot_pick") and picked in table.index:
+picked = maps.picked_code(st.session_state.get("hot_map"), "lsoas", table.index)
+if picked and picked != st.session_state.get("_hot_pick"):
     st.session_state["hot_lsoa"] = picked
 st.session_state["_hot_pick"] = picked
 selected = st.session_state.get("hot_lsoa") if st.session_state.get("hot_lsoa") in table.index else None
@@ -112,7 +108,8 @@ deck = data.memo(store, f"hot_deck|{key}|{measure}|{method}|{show_fill}|{show_po
                         f"{selected}", lambda: C.hotspot_deck(
     base[0], base[1], shown, tuple(scope.total_bounds), show_fill=show_fill, points=points,
     show_points=show_points, show_heat=show_heat, basemap=basemap, selected=selected, height_px=MAP_HEIGHT))
-map_col.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="hot_map", height=MAP_HEIGHT)
+presentation.pydeck(deck, tuple(scope.total_bounds), map_col, on_select="rerun", selection_mode="single-object",
+                    key="hot_map", height=MAP_HEIGHT)
 with side:
     st.html(maps.legend_html(shown.legend, shown.title, shown.note, shown.missing_label))
     if show_points or show_heat:
@@ -124,10 +121,11 @@ with side:
             st.html(maps.legend_html(maps.legend(breaks, maps.GRID_RGB[-(len(breaks) - 1):], integer=True),
                                      f"Records per {view.cell_m:,.0f} m square",
                                      f"{view.located:,} records: too many to draw one by one."))
-for note in notes:
+for note in [] if presentation.presenting() else notes:  # notes on the controls, which a slide leaves out
     st.caption(note)
 st.caption(f"{view.records:,} records in {n_scope} LSOAs. Locations are police.uk's anonymised snap points, "
            "not addresses.")
+presentation.slide_end()  # the slide: the map and its legend
 
 # --- profile -----------------------------------------------------------------------------------
 
@@ -138,7 +136,7 @@ code = st.selectbox("Choose an LSOA (or click one on the map)", sorted(table.ind
                     format_func=lambda c: f"{names[c]} · {towns[c]} · {c}")
 if code is None:
     st.caption("Pick an LSOA for its crime mix against the area, its last 24 months with control limits, its "
-               "busiest locations, its deprivation and its rank in the area.")
+               "repeat locations, its deprivation and its rank in the area.")
 else:
     row = table.loc[code]
     trend = data.memo(store, f"hot_trend|{key}|{code}", lambda: H.lsoa_trend(
@@ -169,10 +167,15 @@ else:
                    "beyond a limit, 7 in a row on one side, 6 rising or falling, or 2 of 3 beyond 2 sigma.")
     p3, p4 = st.columns(2)
     with p3:
-        st.markdown("**Busiest locations in this LSOA**")
+        st.markdown("**Repeat locations in this LSOA**")
         here = view.lsoa_locations[view.lsoa_locations["lsoa_code"] == code]
-        st.dataframe(here[["location", "records", "top_category"]].rename(columns={"top_category": "most often"}),
-                     hide_index=True, width="stretch")
+        if here.empty:
+            st.caption(f"No location in this LSOA has 2 or more records in {filters.period_label}.")
+        else:
+            st.caption(f"Snap points with 2 or more records in {filters.period_label}, busiest first "
+                       "(at most 10).")
+            st.dataframe(here[["location", "records", "top_category"]].rename(
+                columns={"top_category": "most often"}), hide_index=True, width="stretch")
     with p4:
         st.markdown("**Deprivation (IMD 2019)**")
         dep = H.deprivation_profile(deprivation, code)
@@ -199,8 +202,12 @@ else:
             "hot_cold": "class", "value": gi_on, "gi_z": "Gi* z", "p_value": "p (two-sided)"})
         st.dataframe(out.round({"rate": 1, "Gi* z": 2}), hide_index=True, width="stretch")
         layout.data_download(out, "hot_and_cold_spots", key="dl_hot_spots")
+if gi.islands:
+    st.caption(f"{len(gi.islands)} LSOA{'s' if len(gi.islands) != 1 else ''} with no neighbouring LSOA "
+               f"{'were' if len(gi.islands) != 1 else 'was'} left out of Gi* as "
+               f"island{'s' if len(gi.islands) != 1 else ''}: named in the method below.")
 with st.expander("How hot spots are tested"):
-    st.markdown(H.METHOD.format(what=what, permutations=H.PERMUTATIONS, seed=H.SEED))
+    st.markdown(H.method_text(what, [f"{names.get(c, c)} ({c})" for c in gi.islands]))
 
 # --- concentration -------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, filters = context()
-presenting = bool(st.session_state.get(presentation.STATE))
+presenting = presentation.presenting()
 threshold, label = config.disclosure.threshold, config.suppressed_label
 layout.page_header("Overview", None if presenting else
                    f"{filters.describe()} · each tile: the latest 12 months in the chosen range against the 12 "

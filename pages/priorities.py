@@ -7,7 +7,7 @@ from csp_dash.analysis import outcomes as O
 from csp_dash.analysis import rag
 from csp_dash.analysis.disclosure import disclosure_note
 from csp_dash.charts.outcomes import sparkline
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, filters = context()
@@ -96,6 +96,7 @@ as_of_text = f"{as_of:%d %B %Y}" if as_of is not None else "unknown (no indicato
 st.markdown(f"**As of {as_of_text}**: the end of the latest indicator period or action update in the data, "
             f"not today's date. An action is **overdue** when its due date is before then and it is not Complete.")
 st.markdown(page["glance"])
+presentation.slide_end()  # the slide: the status of each priority at a glance
 st.caption(f"Partner indicators come from the indicators file and cover the whole district. Indicators counted "
            f"from police.uk follow the sidebar's area and months ({filters.scope_label}, {filters.period_label}, "
            f"whole calendar quarters only); the category filter does not apply to them. {O.POLICE_UK_NOTE} "

@@ -7,7 +7,7 @@ import streamlit as st
 from csp_dash.analysis import coverage, events as E, seasonality as SE, series as S, trends
 from csp_dash.analysis.filters import apply_filters, slug
 from csp_dash.charts import seasonal as charts
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, filters = context()
@@ -33,6 +33,19 @@ monthly = data.memo(store, f"seasonal_monthly|{key}", _monthly)
 if monthly.empty or monthly.notna().sum().max() == 0:
     st.info("No months with data in the filters chosen in the sidebar.")
     st.stop()
+
+if presentation.presenting():  # the slide: the default series year by month, as the page draws it below
+    chosen = S.ALL_CRIME if S.ALL_CRIME in monthly.columns else monthly.columns[0]
+    series = monthly[chosen]
+    present = series.dropna()
+    outlined = {(m.year, m.month): o.name for o in E.occurrences(events, present.index.min(), present.index.max())
+                if not o.recurring for m in o.months if m in present.index}
+    st.subheader(f"{chosen}: year by month")
+    presentation.chart(data.memo(store, f"seasonal_figure_heatmap|{key}|{chosen}",
+                                 lambda: charts.heatmap(SE.year_by_month(series), outlined)))
+    if outlined:
+        st.caption(f"Dashed outlines: the months standing for {', '.join(sorted(set(outlined.values())))}.")
+    presentation.slide_end()
 
 # -- summary ------------------------------------------------------------------------------------
 st.subheader("Summary")

@@ -11,7 +11,7 @@ from csp_dash.analysis import survey as V
 from csp_dash.analysis import themes as T
 from csp_dash.analysis.redaction import redact_series
 from csp_dash.charts.survey import breakdown_figure, change_figure, percent_figure, perception_figure, themes_figure
-from csp_dash.ui import data, layout
+from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
 store, config, filters = context()
@@ -68,7 +68,8 @@ def _pct(v: float) -> str:
 
 left, right = st.columns([1, 3])
 _keep_valid("s_wave", held)
-wave = left.selectbox("Survey wave", held, index=len(held) - 1, key="s_wave")
+# A slide leaves the choice out: it shows the latest wave.
+wave = presentation.controls(left).selectbox("Survey wave", held, index=len(held) - 1, key="s_wave")
 previous = V.previous_wave(held, wave)
 
 # The sidebar's town narrows the respondents to those giving it as their area.
@@ -101,6 +102,7 @@ st.subheader(f"Headline results, wave {wave}")
 if too_few:
     st.info(f"Fewer than {MIN_N} people {'in ' + place + ' ' if place else ''}answered wave {wave}, so its "
             "results are not shown.")
+    presentation.slide_end()
 else:
     table, dropped = data.memo(store, f"survey_headline_shown|{scope_key}", lambda: V.suppress_small(
         V.headline(r, a, wave, AREA), MIN_N))
@@ -108,8 +110,9 @@ else:
     published_name = f"Strategy's published {V.PUBLISHED_WAVE} figure"
     statements, issues = table[table["kind"] == "statement"], table[table["kind"] == "issue"]
     if len(statements):
-        _chart(f"statements|{scope_key}",
-               lambda: percent_figure(statements, "% agreeing, or concerned", overlay, published_name))
+        presentation.chart(data.memo(store, f"survey_fig|statements|{scope_key}", lambda: percent_figure(
+            statements, "% agreeing, or concerned", overlay, published_name)))
+    presentation.slide_end()  # the slide: the headline statements
     if len(issues):
         st.markdown("**Is this an issue in your area?** The share answering yes.")
         _chart(f"issues|{scope_key}", lambda: percent_figure(issues, "% saying it is an issue", overlay,

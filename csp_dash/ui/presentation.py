@@ -9,9 +9,19 @@ mirrored in the URL so a copied link opens in presentation mode.
 
 from __future__ import annotations
 
-import streamlit as st
-import streamlit.components.v1 as components
+import copy
+from contextlib import nullcontext
 
+import plotly.graph_objects as go
+import streamlit as st
+
+from csp_dash.ui import layout
+
+FILL = "slide_fill"  # the block holding a slide's chart or map, sized by CSS to the screen's free height
+HIDDEN = "slide_hidden"  # a page's controls on a slide: drawn (so they keep their defaults) but not shown
+# A slide's map is fitted to the map's size on the smallest slide (1280x720 with the demo banner):
+# on a larger screen the whole area still shows, with a margin.
+SLIDE_MAP_PX = (640, 380)
 STATE = "presenting"  # the mode itself: plain session state, kept across pages
 TOGGLE = "present_toggle"  # the Overview page's widget (its state is dropped on other pages)
 PARAM = "present"
@@ -25,11 +35,23 @@ html { font-size: clamp(17px, calc(0.55vw + 1.05vh + 3px), 26px); }
 [data-testid="stSidebarNav"], [data-testid="stHeader"], [data-testid="stToolbar"],
 [data-testid="stDecoration"], [data-testid="stStatusWidget"] { display: none !important; }
 .stApp, [data-testid="stMain"] { background: #ffffff; color: #000000; }
-/* The bottom padding keeps the slide bar (fixed at the bottom right) off the content. */
-[data-testid="stMainBlockContainer"] { padding: 0.6rem 2rem 3.2rem 2rem !important; max-width: 100% !important; }
+/* A slide is exactly one screen: the bottom padding keeps the slide bar (fixed at the bottom right)
+   off the content, and the slide's chart or map (in a "slide_fill" block) takes the height the
+   title and the lines above it leave, so one layout fits 1280x720 and 1920x1080 alike. */
+[data-testid="stMainBlockContainer"] { padding: 0.6rem 2rem 4rem 2rem !important; max-width: 100% !important;
+  height: 100vh; box-sizing: border-box; display: flex; flex-direction: column; }
+[data-testid="stVerticalBlock"]:has(.st-key-slide_fill) > :has(.st-key-slide_fill),
+.st-key-slide_fill > * { flex: 1 1 0 !important; min-height: 0; }
+[data-testid="stColumn"]:has(.st-key-slide_fill) { display: flex; flex-direction: column; }
+.st-key-slide_fill { min-height: 12rem; height: 100%; }
+[data-testid="stLayoutWrapper"]:has(> [class*="st-key-slide_hidden"]), [class*="st-key-slide_hidden"] {
+  display: none !important; }
 [data-testid="stMain"] p, [data-testid="stMain"] li { color: #000000; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #222222 !important; }
 h1 { font-size: 1.9rem !important; padding: 0 0 0.1rem 0 !important; line-height: 1.15 !important; }
+[data-testid="stHeading"] h2, [data-testid="stHeading"] h3 { font-size: 1.35rem !important;
+  padding: 0.3rem 0 0 0 !important; line-height: 1.2 !important; }
+[data-testid="stMetricValue"] { font-size: 1.8rem; }
 [data-testid="stAlert"] [data-testid="stAlertContainer"] { padding: 0.3rem 0.8rem; }
 [data-testid="stAlert"] p { font-size: 0.85rem; }
 /* The slide bar and the key listener sit outside the flow; their blocks must not add gaps. */
@@ -83,6 +105,61 @@ def active() -> bool:
     return on
 
 
+def presenting() -> bool:
+    """Whether this run draws a slide (app.py has already called ``active()``)."""
+    return bool(st.session_state.get(STATE))
+
+
+def slide_end() -> None:
+    """The cut after a page's headline content: in presentation mode the page stops here, so
+    its slide is the title, a line of summary and its one chart, table or map."""
+    if presenting():
+        st.stop()
+
+
+def _fill(where=None):
+    """The block for a slide's chart or map (one a page), in ``where`` or the current block: CSS
+    stretches it over the height that the lines above it leave."""
+    return (where or st).container(key=FILL)
+
+
+def chart(fig, **slide_layout) -> None:
+    """A page's headline chart: ``layout.chart`` on a page; in presentation mode it fills the slide,
+    with ``slide_layout`` (plotly layout properties, such as ``margin_t=12``) applied to a copy."""
+    if not presenting():
+        layout.chart(fig)
+        return
+    if slide_layout:
+        fig = go.Figure(fig).update_layout(**slide_layout)  # a copy: the page's figure may be memoised
+    with _fill():
+        st.plotly_chart(fig, theme=None, width="stretch", height="stretch", config=layout.PLOTLY_CONFIG)
+
+
+def pydeck(deck, bounds, where=None, height: int = 500, **kwargs):
+    """A page's headline map: ``st.pydeck_chart(deck, height=height, **kwargs)`` on a page (in
+    ``where`` if given); in presentation mode it fills the slide, its view refitted to ``bounds``
+    (min_lon, min_lat, max_lon, max_lat) for the smallest slide so that the whole area shows.
+    Returns what ``st.pydeck_chart`` returns."""
+    if not presenting():
+        return (where or st).pydeck_chart(deck, height=height, **kwargs)
+    from csp_dash.charts.maps import fit_view
+
+    slide = copy.copy(deck)  # a shallow copy: the page's deck may be memoised and shared
+    slide.initial_view_state = fit_view(bounds, *SLIDE_MAP_PX)
+    with _fill(where):
+        return st.pydeck_chart(slide, height="stretch", **kwargs)
+
+
+def controls(where=None, key: str = HIDDEN):
+    """The block for a page's controls that a slide leaves out: ``where`` (a column or container;
+    no block if None) on a page; in presentation mode a hidden block, so the widgets keep their
+    defaults and take no room. A second such block on one page needs its own ``key``, starting
+    with "slide_hidden"."""
+    if presenting():
+        return (where or st).container(key=key)
+    return where if where is not None else nullcontext()
+
+
 def _from_toggle() -> None:
     st.session_state[STATE] = bool(st.session_state[TOGGLE])
 
@@ -115,7 +192,7 @@ def present(current, pages: list) -> None:
         following = st.button("Next ▶", key=NEXT, disabled=at >= len(pages) - 1)
         st.button("Exit", key=EXIT, on_click=_exit)
     with st.container(key="present_keys"):
-        components.html(KEYS_JS, height=0)
+        st.iframe(KEYS_JS, height=1)
     target = pages[at - 1] if previous else pages[at + 1] if following else None
     if target is not None:
         params = {k: v for k, v in st.query_params.to_dict().items()}

@@ -25,6 +25,7 @@ PERMUTATIONS = 9_999
 SEED = 20190401  # fixed, so the same data always gives the same hot spots
 CONFIDENCES = (0.99, 0.95, 0.90)
 NOT_SIGNIFICANT = "Not significant"
+NO_NEIGHBOUR = "No neighbour (not tested)"
 HOTSPOT_CLASSES = ("Hot spot, 99%", "Hot spot, 95%", "Hot spot, 90%", NOT_SIGNIFICANT,
                    "Cold spot, 90%", "Cold spot, 95%", "Cold spot, 99%")
 MIN_GI_LSOAS = 20  # fewer areas than this give too few neighbourhoods for a meaningful test
@@ -37,8 +38,11 @@ METHOD = (
     "is twice esda's one-sided pseudo p-value, so the smallest possible is 2 / ({permutations:,} + 1). Because "
     "every LSOA is tested, the false-discovery rate is controlled (Benjamini-Hochberg, esda.fdr) at 10%, 5% "
     "and 1%, giving the 90%, 95% and 99% classes; a hot spot has z > 0, a cold spot z < 0. A hot spot is a "
-    "cluster of high values, not one high LSOA: a busy LSOA among quiet neighbours need not be one. Computed "
-    "with esda and libpysal; see docs/methods.md, \"Hotspots\"."
+    "cluster of high values, not one high LSOA: a busy LSOA among quiet neighbours need not be one. It uses "
+    "{permutations:,} permutations, not the customary 999, because with 999 the smallest two-sided p-value is "
+    "0.002, and after the false-discovery-rate correction across the area's LSOAs no LSOA could then reach 99% "
+    "unless about a fifth of them sat at that floor. Computed with esda and libpysal; see docs/methods.md, "
+    "\"Hotspots\"."
 )
 
 
@@ -123,9 +127,10 @@ def period_change(current: pd.Series, previous: pd.Series, alpha: float = 0.05) 
     return out
 
 
-def ranks(values: pd.Series) -> pd.Series:
-    """Rank 1 = highest value; ties share the better rank; NaN gets no rank."""
-    return values.rank(ascending=False, method="min").astype("Int64")
+def ranks(values: pd.Series, ascending: bool = False) -> pd.Series:
+    """Rank 1 = highest value (lowest with ``ascending``); ties share the better rank; NaN gets no rank."""
+    as_float = values.astype("Float64").astype(float)
+    return as_float.rank(ascending=ascending, method="min").astype("Int64")
 
 
 # --- Getis-Ord Gi* ---------------------------------------------------------------------------
@@ -171,13 +176,20 @@ def getis_ord(values: pd.Series, weights, permutations: int = PERMUTATIONS, seed
 
     y = values.dropna().astype(float)
     ids = [i for i in weights.id_order if i in y.index]
-    if len(ids) < MIN_GI_LSOAS:
-        return GiResult(_empty_gi(values), {}, len(ids), (), f"needs at least {MIN_GI_LSOAS} LSOAs with a value; "
-                                                               f"{len(ids)} have one")
     w = weights if len(ids) == weights.n else w_subset(weights, ids, silence_warnings=True)
+    # An LSOA with no neighbour (or none with a value) would be its own whole neighbourhood: Gi*
+    # would test one value, not a cluster, so it is left out. Dropping it takes no one's neighbour.
+    islands = tuple(str(i) for i in w.islands)
+    if islands:
+        ids = [i for i in ids if str(i) not in islands]
+        w = w_subset(weights, ids, silence_warnings=True)
+    if len(ids) < MIN_GI_LSOAS:
+        return GiResult(_empty_gi(values, islands), {}, len(ids), islands,
+                        f"needs at least {MIN_GI_LSOAS} LSOAs with a value and a neighbour; {len(ids)} have them"
+                        if islands else f"needs at least {MIN_GI_LSOAS} LSOAs with a value; {len(ids)} have one")
     y = y.reindex(w.id_order)
     if float(y.var()) == 0.0:
-        return GiResult(_empty_gi(values), {}, len(ids), (), "every LSOA has the same value")
+        return GiResult(_empty_gi(values, islands), {}, len(ids), islands, "every LSOA has the same value")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         g = esda.G_Local(y.to_numpy(), w, transform="B", permutations=permutations, star=True, seed=seed,
@@ -202,18 +214,33 @@ def getis_ord(values: pd.Series, weights, permutations: int = PERMUTATIONS, seed
     table["hot_cold"] = label
     table = table.reindex(values.index)
     table["hot_cold"] = table["hot_cold"].fillna("No value")
+    table.loc[table.index.isin(islands), "hot_cold"] = NO_NEIGHBOUR
     for conf in CONFIDENCES:
         table[f"sig_{round(conf * 100)}"] = table[f"sig_{round(conf * 100)}"].fillna(False).astype(bool)
-    islands = tuple(str(i) for i in w.islands)
     return GiResult(table, thresholds, len(ids), islands, "")
 
 
-def _empty_gi(values: pd.Series) -> pd.DataFrame:
+def _empty_gi(values: pd.Series, islands: tuple[str, ...] = ()) -> pd.DataFrame:
     t = pd.DataFrame(index=values.index, columns=["value", "gi_z", "p_sim", "p_value"], dtype=float)
     for conf in CONFIDENCES:
         t[f"sig_{round(conf * 100)}"] = False
     t["hot_cold"] = NOT_SIGNIFICANT
+    t.loc[t.index.isin(islands), "hot_cold"] = NO_NEIGHBOUR
     return t
+
+
+def method_text(what: str, islands: list[str] | tuple[str, ...] = (), permutations: int = PERMUTATIONS,
+                seed: int = SEED) -> str:
+    """The page's statement of the Gi* method, naming the LSOAs left out as islands.
+
+    ``islands`` are the left-out LSOAs as they should be named (e.g. "Name (code)").
+    """
+    text = METHOD.format(what=what, permutations=permutations, seed=seed)
+    if not islands:
+        return text + " No LSOA here lacks a neighbour, so none is left out as an island."
+    return (text + f" {len(islands)} LSOA{'s' if len(islands) != 1 else ''} with no neighbouring LSOA (an island, "
+            f"whose neighbourhood would be itself alone) {'are' if len(islands) != 1 else 'is'} left out of the "
+            f"test: {', '.join(islands)}.")
 
 
 # --- concentration and repeat locations ----------------------------------------------------------
@@ -273,6 +300,13 @@ def locations(crimes: pd.DataFrame) -> pd.DataFrame:
     out = out.merge(top[keys + ["category"]], on=keys, how="left").rename(columns={"category": "top_category"})
     out = out.sort_values(["records", "location"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return out[["location", "lsoa_code", "longitude", "latitude", "records", "top_category"]]
+
+
+def repeat_locations_by_lsoa(locs: pd.DataFrame, per_lsoa: int = 10) -> pd.DataFrame:
+    """Each LSOA's repeat locations: snap points with 2 or more records (``locations`` rows),
+    busiest first, at most ``per_lsoa`` per LSOA."""
+    repeats = locs[locs["records"] >= 2]
+    return repeats.groupby("lsoa_code", sort=False).head(per_lsoa).reset_index(drop=True)
 
 
 # --- points and grid -------------------------------------------------------------------------
@@ -386,8 +420,11 @@ def lsoa_table(crimes: pd.DataFrame, scope: pd.DataFrame, months: pd.DatetimeInd
 
     Returns
     -------
-    name, town, count, count_rank, residents, rate, rate_rank, imd_rank, imd_decile and, when
-    ``previous`` is given, previous, change_pct, p_value, significant, significant_fdr, words.
+    name, town, count, count_rank, residents, rate, rate_rank, imd_rank, imd_decile, imd_area_rank
+    and, when ``previous`` is given, previous, change_pct, p_value, significant, significant_fdr,
+    words, change_rank. Ranks are within the LSOAs given, 1 = most records, highest rate, most
+    deprived (``imd_area_rank``; ``imd_rank`` is England's) or biggest rise (an LSOA up from none
+    ranks above any percentage; one with no records in either period gets no rank).
     """
     codes = list(scope["code"])
     out = pd.DataFrame({"name": scope["name"].to_numpy(), "town": scope["town"].to_numpy()},
@@ -403,9 +440,12 @@ def lsoa_table(crimes: pd.DataFrame, scope: pd.DataFrame, months: pd.DatetimeInd
     else:
         out["imd_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["imd_decile"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    out["imd_area_rank"] = ranks(out["imd_rank"], ascending=True)
     if previous is not None:
         change = period_change(out["count"], lsoa_counts(previous, codes))
         out = out.join(change.drop(columns=["current"]))
+        rise = out["change_pct"].where(~((out["previous"] == 0) & (out["count"] > 0)), math.inf)
+        out["change_rank"] = ranks(rise)
     return out
 
 
@@ -420,7 +460,7 @@ class MapView:
     by_category: pd.DataFrame  # records by LSOA (index) and category (columns)
     area_totals: pd.Series  # records by category in the scope (records with no LSOA included)
     repeats: pd.DataFrame  # the busiest locations with 2+ records, up to ``repeat_rows``
-    lsoa_locations: pd.DataFrame  # each LSOA's busiest locations, up to 10 each
+    lsoa_locations: pd.DataFrame  # each LSOA's repeat locations (2+ records), busiest first, up to 10 each
     concentration_lsoas: pd.DataFrame
     concentration_locations: pd.DataFrame
     lorenz_lsoas: pd.DataFrame
@@ -467,7 +507,7 @@ def map_view(crimes: pd.DataFrame, filters, scope: pd.DataFrame, population: pd.
         table=table, previous=(p_start, p_end) if previous is not None else None, records=len(current),
         located=len(located), by_category=by_category, area_totals=current["category"].value_counts(),
         repeats=locs[locs["records"] >= 2].head(repeat_rows).reset_index(drop=True),
-        lsoa_locations=locs.groupby("lsoa_code", sort=False).head(10).reset_index(drop=True),
+        lsoa_locations=repeat_locations_by_lsoa(locs),
         concentration_lsoas=concentration(table["count"]), concentration_locations=concentration(locs["records"]),
         lorenz_lsoas=lorenz(table["count"]), lorenz_locations=lorenz(locs["records"]),
         points=points, cells=cells, cell_m=cell_m, locations=len(locs),

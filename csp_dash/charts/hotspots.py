@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from csp_dash.analysis.hotspots import NO_NEIGHBOUR, ranks
 from csp_dash.charts import maps, theme
 
 COUNT, RATE, CHANGE, IMD, GI = ("Records", "Rate per 1,000 residents", "Change on the previous period",
@@ -23,8 +24,9 @@ CHANGE_BREAKS = [-50, -20, -5, 5, 20, 50]  # % change; the seven classes lie bet
 CHANGE_LABELS = ["down over 50%", "down 20% to 50%", "down 5% to 20%", "within 5%", "up 5% to 20%",
                  "up 20% to 50%", "up over 50% (or from none)"]
 IMD_LABELS = ["1: most deprived 10%"] + [str(i) for i in range(2, 10)] + ["10: least deprived 10%"]
-TOOLTIP = maps.tooltip("<b>{title}</b><br/>{line1}<br/>{line2}")
-OUTSIDE = {"title": "Outside the chosen area", "line1": "", "line2": "", "fill": [235, 235, 235, 90]}
+# Every layer's rows carry title and line1-3: Streamlit leaves a "{field}" a row lacks in the text.
+TOOLTIP = maps.tooltip("<b>{title}</b><br/>{line1}<br/>{line2}<br/>{line3}")
+OUTSIDE = {"title": "Outside the chosen area", "line1": "", "line2": "", "line3": "", "fill": [235, 235, 235, 90]}
 LEGEND_TOP = dict(orientation="h", y=1.02, yanchor="bottom", x=0, title=None)
 
 
@@ -32,7 +34,7 @@ LEGEND_TOP = dict(orientation="h", y=1.02, yanchor="bottom", x=0, title=None)
 class MapMeasure:
     """What the LSOA layer shows: per-LSOA properties (title, line1, line2, fill) and its legend."""
 
-    props: pd.DataFrame
+    props: pd.DataFrame  # title, line1 (the value), line2 (its rank in the area), line3, fill
     legend: pd.DataFrame  # colour, label
     title: str
     note: str
@@ -40,8 +42,11 @@ class MapMeasure:
     flagged: tuple[str, ...] = ()  # LSOAs to edge in black (a significant change)
 
 
-def _rank_text(rank, n: int, what: str) -> str:
-    return f"Rank {int(rank)} of {n} LSOAs by {what} (1 = highest)" if pd.notna(rank) else ""
+def _rank_lines(ranks_: pd.Series, what: str, first: str, missing: str) -> list[str]:
+    """"Rank r of n LSOAs by ``what`` (1 = ``first``)" per LSOA, n the LSOAs ranked; ``missing``
+    where an LSOA has no rank."""
+    n = int(ranks_.notna().sum())
+    return [f"Rank {int(r)} of {n} LSOAs by {what} (1 = {first})" if pd.notna(r) else missing for r in ranks_]
 
 
 def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile", gi: pd.DataFrame | None = None,
@@ -49,22 +54,32 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
                     gi_note: str = "") -> MapMeasure:
     """Colours, tooltip lines and legend for one measure of ``hotspots.lsoa_table``.
 
+    Every measure's tooltip gives the LSOA's name and code (title), its value (line1), its rank
+    among the LSOAs in the table saying what rank 1 is (line2) and one more fact (line3): the
+    records, their share, or, for the IMD, England's rank.
+
     ``method`` is "quantile" or "natural" (records and rates); ``gi`` the Gi* table for GI;
     ``previous`` the previous period's first and last month for CHANGE.
     """
-    n = len(table)
     props = pd.DataFrame(index=table.index)
     props["title"] = table["name"] + " (" + table.index + ")"
-    count_text = [f"{c:,} records" for c in table["count"]]
+    count_text = [f"{c:,} record{'s' if c != 1 else ''}" for c in table["count"]]
     if measure in (COUNT, RATE):
-        col, what = ("count", "records") if measure == COUNT else ("rate", "rate")
+        col = "count" if measure == COUNT else "rate"
         classes, breaks = maps.classify(table[col], 5, method)
         palette = maps.sequential(max(1, len(breaks) - 1))
         props["fill"] = maps.fill_colours(classes, palette)
-        props["line1"] = count_text if measure == COUNT else [
-            f"{v:,.1f} per 1,000 residents a year ({c:,} records)" if pd.notna(v) else "no population figure"
-            for v, c in zip(table["rate"], table["count"])]
-        props["line2"] = [_rank_text(r, n, what) for r in table[f"{col}_rank"]]
+        if measure == COUNT:
+            total = int(table["count"].sum())
+            props["line1"] = count_text
+            props["line2"] = _rank_lines(table["count_rank"], "records", "most", "")
+            props["line3"] = [f"{c / total:.1%} of the {total:,} records mapped" if total else ""
+                              for c in table["count"]]
+        else:
+            props["line1"] = [f"{v:,.1f} per 1,000 residents a year" if pd.notna(v) else "No population figure"
+                              for v in table["rate"]]
+            props["line2"] = _rank_lines(table["rate_rank"], "rate", "highest", "No rate, so no rank")
+            props["line3"] = count_text
         legend = maps.legend(breaks, palette, "{:,.0f}" if measure == COUNT else "{:,.1f}", integer=measure == COUNT)
         name = "Quantiles" if method == "quantile" else "Natural breaks (Fisher-Jenks)"
         missing = "No population figure" if measure == RATE and table["rate"].isna().any() else None
@@ -78,7 +93,9 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
         p0, p1 = previous
         props["line1"] = [f"{c:,} records against {p:,} in {p0:%b %Y} to {p1:%b %Y}"
                           for c, p in zip(table["count"], table["previous"])]
-        props["line2"] = [w + (": holds after allowing for testing every LSOA" if fdr else
+        props["line2"] = _rank_lines(table["change_rank"], "change", "biggest rise",
+                                     "No records in either period, so no rank")
+        props["line3"] = [w + (": holds after allowing for testing every LSOA" if fdr else
                                ": but not once every LSOA tested is allowed for" if sig else "")
                           for w, sig, fdr in zip(table["words"], table["significant"], table["significant_fdr"])]
         legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in maps.DIVERGING_RGB], "label": CHANGE_LABELS})
@@ -90,9 +107,10 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
         palette = list(reversed(maps.sequential(10)))  # decile 1, the most deprived, darkest
         dec = table["imd_decile"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
         props["fill"] = maps.fill_colours(pd.Series(dec - 1, index=table.index), palette)
-        props["line1"] = [f"IMD decile {int(d)} (rank {int(r):,} of 32,844)" if pd.notna(d) else "no IMD figure"
-                          for d, r in zip(table["imd_decile"], table["imd_rank"])]
-        props["line2"] = count_text
+        props["line1"] = [f"IMD decile {int(d)}" if pd.notna(d) else "No IMD figure" for d in table["imd_decile"]]
+        props["line2"] = _rank_lines(table["imd_area_rank"], "deprivation", "most deprived", "")
+        props["line3"] = [f"Rank {int(r):,} of England's 32,844 LSOAs (1 = most deprived)" if pd.notna(r) else ""
+                          for r in table["imd_rank"]]
         legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in palette], "label": IMD_LABELS})
         return MapMeasure(props, legend, "IMD 2019 decile", "Deciles of all English LSOAs.", "No IMD figure")
     if measure != GI:
@@ -100,12 +118,16 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
     label = gi["hot_cold"].reindex(table.index).fillna("No value")
     z, p = gi["gi_z"].reindex(table.index), gi["p_value"].reindex(table.index)
     props["fill"] = [list(maps.HOTSPOT_RGB.get(v, maps.MISSING_RGBA)) for v in label]
-    props["line1"] = [f"{v}: Gi* z = {a:.2f}, p = {b:.3f}" if pd.notna(a) else str(v) for v, a, b in zip(label, z, p)]
-    props["line2"] = count_text
+    props["line1"] = [f"{v}: Gi* z = {a:.2f}, p = {b:.3f}" if pd.notna(a) and pd.notna(b) else str(v)
+                      for v, a, b in zip(label, z, p)]
+    # Only LSOAs actually tested (a p-value) are ranked: an untested one's z says nothing.
+    props["line2"] = _rank_lines(ranks(z.where(p.notna())), "Gi* z", "hottest", "Not tested, so no rank")
+    props["line3"] = count_text
     legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in maps.HOTSPOT_RGB.values()],
                            "label": list(maps.HOTSPOT_RGB)})
     note = f"Getis-Ord Gi* on each LSOA's {gi_on}; " + (gi_note or "the method is below the map.")
-    return MapMeasure(props, legend, "Hot and cold spots", note, "No value")
+    missing = "No value, or no neighbour" if (label == NO_NEIGHBOUR).any() else "No value"
+    return MapMeasure(props, legend, "Hot and cold spots", note, missing)
 
 
 def hotspot_deck(base_geojson: dict, outline, measure: MapMeasure, bounds, *, show_fill: bool = True,
@@ -139,7 +161,8 @@ def hotspot_deck(base_geojson: dict, outline, measure: MapMeasure, bounds, *, sh
 def point_rows(locations: pd.DataFrame) -> list[dict]:
     """Snap points (``hotspots.locations``) as layer rows with tooltip fields."""
     return [{"longitude": lon, "latitude": lat, "records": n, "radius": maps.point_radius(n), "title": loc,
-             "line1": f"{n:,} record{'s' if n != 1 else ''} at this point", "line2": f"Most often: {cat}"}
+             "line1": f"{n:,} record{'s' if n != 1 else ''} at this point", "line2": f"Most often: {cat}",
+             "line3": "A police.uk snap point, not an address"}
             for lon, lat, n, loc, cat in zip(locations["longitude"].tolist(), locations["latitude"].tolist(),
                                              locations["records"].tolist(), locations["location"].astype(str),
                                              locations["top_category"].astype(str))]

@@ -350,6 +350,34 @@ def edge_layer(features: list[dict], layer_id: str, colour: list[int], width_px:
                      line_width_units="'pixels'", get_line_width=width_px, pickable=False)
 
 
+def picked_code(state, layer_id: str = "lsoas", valid=None) -> str | None:
+    """The code of the feature clicked in ``layer_id``, from ``st.pydeck_chart``'s event state.
+
+    Parameters
+    ----------
+    state : the chart's state as Streamlit 1.67 keeps it under the chart's key (or returns it):
+        ``{"selection": {"indices": {layer_id: [i]}, "objects": {layer_id: [feature]}}}``, the
+        feature being the picked GeoJSON feature with its ``properties``. Nothing clicked (or a
+        second click on the same feature, which deselects it) leaves both dicts empty; None, an
+        empty dict or any other shape also mean nothing was picked.
+    layer_id : the pickable LSOA layer's id (``lsoa_layer``'s default).
+    valid : the codes that may be picked (those in the chosen area: the pale LSOAs drawn around
+        it carry codes too), or None for any.
+
+    Returns
+    -------
+    The first picked feature's ``properties.code`` if it is valid, else None.
+    """
+    try:
+        objects = state["selection"]["objects"].get(layer_id) or []
+    except (KeyError, TypeError, AttributeError):
+        return None
+    first = objects[0] if objects else None  # single-object selection: at most one
+    props = first.get("properties") if isinstance(first, dict) else None
+    code = props.get("code") if isinstance(props, dict) else None
+    return code if isinstance(code, str) and (valid is None or code in valid) else None
+
+
 def point_radius(records: int) -> float:
     """Circle radius in pixels for a point with ``records``: area grows with the count, capped."""
     return round(min(22.0, 3 + 2 * math.sqrt(records)), 1)
@@ -398,6 +426,6 @@ def grid_rows(cells: pd.DataFrame, cell_m: float,
     label = f"{cell_m:,.0f} m square"
     rows = [{"polygon": [[a, b] for a, b in zip(lon[i], lat[i])], "longitude": round(sum(lon[i]) / 4, 5),
              "latitude": round(sum(lat[i]) / 4, 5), "records": int(n), "fill": colours.iat[i], "title": label,
-             "line1": f"{n:,} records", "line2": ""}
+             "line1": f"{n:,} records", "line2": "", "line3": ""}
             for i, n in enumerate(cells["records"].tolist())]
     return rows, breaks

@@ -98,6 +98,24 @@ def test_sidebar_filters_change_the_page(app_for, demo_store):
     assert table_with(at, "rate_per_1000_a_year")["count"].sum() == len(year)
 
 
+def test_lsoas_chosen_one_by_one_are_not_named_as_the_town_they_match(app_for, demo_store):
+    # Results are kept per store version and key, shared between sessions: the key must hold the
+    # scope, or the LSOAs of Dunstable chosen one by one would get the town's sentence.
+    at = deprivation_page(app_for, demo_store, scope="town", town="dunstable")
+    assert "LSOAs in Dunstable" in markdown(at)
+    from csp_dash.analysis.geography import assign_towns
+    from csp_dash.config import load_config
+    from tests.conftest import ROOT
+
+    area = demo_store.read("lsoas", columns=["code", "area", "centroid_lon", "centroid_lat"]).query("area")
+    area = area.reset_index(drop=True)
+    codes = area.loc[assign_towns(area, load_config(ROOT / "csp.toml").area.towns).to_numpy() == "Dunstable", "code"]
+    at = deprivation_page(app_for, demo_store, scope="lsoas", lsoa=",".join(codes))
+    expected = D.deprivation_statement(D.decile_counts(demo_store.read("deprivation"), codes), len(codes), None)
+    assert expected.startswith(f"Out of a total of {len(codes)} LSOAs chosen")
+    assert expected in markdown(at) and "Dunstable" not in markdown(at)
+
+
 @pytest.fixture(scope="module")
 def real_with_imd(tmp_path_factory, real_store, config) -> Store:
     path = tmp_path_factory.mktemp("real_imd_page") / "cleaned"

@@ -1,5 +1,7 @@
-"""The Hotspot map page through AppTest: the map's layers, the legend, a profile chosen from the
-list (AppTest cannot click the map), the change measure, points, and real data without population."""
+"""The Hotspot map page through AppTest: the map's layers, the legend and tooltips, a profile chosen
+from the list or by a click on the map (the chart's selection state set as the browser sends it),
+repeat locations, the change measure, hot spots with an island, points, and real data without
+population. tests/browser/test_hotspot_click.py clicks the map in Chromium."""
 
 from __future__ import annotations
 
@@ -53,7 +55,8 @@ def test_the_map_shows_every_lsoa_with_a_stated_legend_offline(app_for, demo_sto
     busiest = counts.index[0]
     props = next(f["properties"] for f in features if f["properties"]["code"] == busiest)
     assert props["line1"] == f"{counts.iloc[0]:,} records"
-    assert props["line2"] == "Rank 1 of 157 LSOAs by records (1 = highest)"
+    assert props["line2"] == "Rank 1 of 157 LSOAs by records (1 = most)"
+    assert props["line3"] == f"{counts.iloc[0] / counts.sum():.1%} of the {counts.sum():,} records mapped"
     assert props["title"].endswith(f"({busiest})")
     assert "{title}" in json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip)["html"]
     legend = legend_text(at)
@@ -81,9 +84,96 @@ def test_choosing_an_lsoa_from_the_list_opens_its_profile(app_for, demo_store):
     assert "Rank 6 of 157 LSOAs (1 = most)" in captions
     assert f"Rank {dep['imd_rank']:,} of 32,844; 1 = most deprived" in captions
     assert "**Last 24 months, with control limits**" in [m.value for m in at.markdown]
+    # Repeat locations only: the snap points with 2 or more records, busiest first, at most 10.
+    points = demo_store.read("crimes", columns=["longitude", "latitude", "location"],
+                             filters=[("lsoa_code", "==", code)]).groupby(["longitude", "latitude", "location"]).size()
+    shown = next(d.value for d in at.dataframe if list(d.value.columns) == ["location", "records", "most often"])
+    assert shown["records"].tolist() == points[points >= 2].sort_values(ascending=False).head(10).tolist()
+    assert "**Repeat locations in this LSOA**" in [m.value for m in at.markdown]
+    assert "Snap points with 2 or more records in Apr 2015 to Mar 2021, busiest first (at most 10)." in captions
     assert len(at.get("plotly_chart")) == 3  # crime mix, control chart, concentration curve
     # The chosen LSOA is edged on the map.
     assert [layer["id"] for layer in deck_spec(at)["layers"]][-1] == "selected"
+
+
+def selection(code: str, index: int = 0) -> dict:
+    """The chart's state after a click on the LSOA ``code``, as the browser sends it: the picked
+    GeoJSON feature under the layer's id (see tests/charts/test_maps.py)."""
+    feature = {"type": "Feature", "geometry": None, "properties": {"code": code, "name": "", "title": ""}}
+    return {"selection": {"indices": {"lsoas": [index]}, "objects": {"lsoas": [feature]}}}
+
+
+def profile_heading(at) -> str | None:
+    """The profile's "### name · town · code" heading, or None when no LSOA is profiled."""
+    return next((m.value for m in at.main.markdown if m.value.startswith("### ") and " · " in m.value), None)
+
+
+def test_a_click_on_the_map_opens_that_lsoas_profile(app_for, demo_store):
+    at = open_page(app_for, demo_store)
+    assert profile_heading(at) is None
+    lsoas = demo_store.read("lsoas", columns=["code", "name", "area"]).query("area")
+    code = lsoas["code"].iloc[17]
+    at.session_state["hot_map"] = selection(code, 17)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="hot_lsoa").value == code
+    assert profile_heading(at).startswith(f"### {lsoas['name'].iloc[17]} · ")
+    assert profile_heading(at).endswith(f" · {code}")
+    layers = deck_spec(at)["layers"]
+    assert layers[-1]["id"] == "selected" and layers[-1]["data"]["features"][0]["properties"]["code"] == code
+    # The list can still change it while the map's selection stays: a click counts once.
+    other = lsoas["code"].iloc[3]
+    at.selectbox(key="hot_lsoa").set_value(other).run()
+    assert profile_heading(at).endswith(f" · {other}")
+    # A click on another LSOA opens that one.
+    at.session_state["hot_map"] = selection(lsoas["code"].iloc[40], 40)
+    at.run()
+    assert profile_heading(at).endswith(f" · {lsoas['code'].iloc[40]}")
+
+
+def test_a_click_outside_the_chosen_town_changes_nothing(app_for, demo_store):
+    at = open_page(app_for, demo_store, scope="town", town="dunstable")
+    outside = next(c for c in demo_store.read("lsoas", columns=["code", "area"]).query("area")["code"]
+                   if c not in at.selectbox(key="hot_lsoa").options)
+    at.session_state["hot_map"] = selection(outside)
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="hot_lsoa").value is None and profile_heading(at) is None
+
+
+def test_an_lsoa_with_no_repeat_location_says_so(app_for, demo_store):
+    crimes = demo_store.read("crimes", columns=["month", "lsoa_code", "longitude", "latitude"])
+    month = crimes[crimes["month"] == pd.Timestamp("2020-01-01")].dropna(subset=["lsoa_code"])
+    per_point = month.groupby(["lsoa_code", "longitude", "latitude"]).size().groupby("lsoa_code").max()
+    code = per_point[per_point == 1].index[0]
+    at = open_page(app_for, demo_store, **{"from": "2020-01", "to": "2020-01"})
+    at.selectbox(key="hot_lsoa").set_value(code).run()
+    assert "No location in this LSOA has 2 or more records in Jan 2020 to Jan 2020." in [c.value for c in at.caption]
+    assert not [d for d in at.dataframe if list(d.value.columns) == ["location", "records", "most often"]]
+
+
+def test_an_island_is_left_out_of_gi_star_and_named(app_for, demo_store):
+    area = demo_store.read("lsoas", filters=[("area", "==", True)]).set_index("code")
+    w = H.queen_weights(area)
+    # 24 neighbouring LSOAs, grown outwards from the first, and one touching none of them.
+    chosen = [area.index[0]]
+    while len(chosen) < 24:
+        ring = dict.fromkeys(n for c in chosen for n in w.neighbors[c] if n not in chosen)
+        chosen += list(ring)[: 24 - len(chosen)]
+    island = next(c for c in area.index if c not in chosen and not set(w.neighbors[c]) & set(chosen))
+    at = open_page(app_for, demo_store, scope="lsoas", lsoa=",".join(chosen + [island]))
+    assert "1 LSOA with no neighbouring LSOA was left out of Gi* as island: named in the method below." in [
+        c.value for c in at.caption]
+    assert [i.value for i in at.info] == []  # the test ran
+    sentence = next(m.value for m in at.markdown if m.value.startswith("**") and " among " in m.value)
+    assert " among 24 LSOAs, " in sentence
+    method = next(e for e in at.expander if e.label == "How hot spots are tested").markdown[0].value
+    assert method.endswith(f"is left out of the test: {area.loc[island, 'name']} ({island}).")
+    at.selectbox(key="hot_measure").set_value("Hot and cold spots (Gi*)").run()
+    props = next(f["properties"] for f in deck_spec(at)["layers"][0]["data"]["features"]
+                 if f["properties"]["code"] == island)
+    assert props["line1"] == H.NO_NEIGHBOUR and props["line2"] == "Not tested, so no rank"
+    assert "No value, or no neighbour" in legend_text(at)
 
 
 def test_change_on_the_previous_period_and_hot_spots(app_for, demo_store):
@@ -97,6 +187,9 @@ def test_change_on_the_previous_period_and_hot_spots(app_for, demo_store):
     assert "Change in records" in legend and "Against Apr 2018 to Mar 2019" in legend
     features = deck_spec(at)["layers"][0]["data"]["features"]
     assert all(" in Apr 2018 to Mar 2019" in f["properties"]["line1"] for f in features)
+    assert all(f["properties"]["line2"].endswith("LSOAs by change (1 = biggest rise)")
+               or f["properties"]["line2"] == "No records in either period, so no rank"
+               for f in features if f["properties"]["title"] != "Outside the chosen area")
     at.selectbox(key="hot_measure").set_value("Hot and cold spots (Gi*)").run()
     assert not at.exception and not at.error
     assert "Hot spot, 99%" in legend_text(at) and "Cold spot, 99%" in legend_text(at)
@@ -110,8 +203,14 @@ def test_change_on_the_previous_period_and_hot_spots(app_for, demo_store):
     assert len(tables) == (2 if spots else 0) and all(len(t) == spots for t in tables)
     features = deck_spec(at)["layers"][0]["data"]["features"]
     assert sum(f["properties"]["line1"].startswith(("Hot spot", "Cold spot")) for f in features) == spots
-    expander = [e for e in at.expander if e.label == "How hot spots are tested"]
-    assert "9,999 random permutations" in expander[0].markdown[0].value
+    hottest = max((f["properties"] for f in features), key=lambda p: float(p["line1"].split("z = ")[1].split(",")[0])
+                  if "z = " in p["line1"] else -99)
+    assert hottest["line2"] == "Rank 1 of 157 LSOAs by Gi* z (1 = hottest)"
+    method = next(e for e in at.expander if e.label == "How hot spots are tested").markdown[0].value
+    assert "9,999 random permutations" in method
+    assert "It uses 9,999 permutations, not the customary 999, because with 999 the smallest two-sided " in method
+    assert method.endswith("No LSOA here lacks a neighbour, so none is left out as an island.")
+    assert not any("as island" in c.value for c in at.caption)
 
 
 def test_points_for_a_small_selection_and_squares_for_a_large_one(app_for, demo_store):
@@ -149,6 +248,13 @@ def test_each_measure_draws_without_error(app_for, demo_store, measure):
     if measure == "IMD decile":
         assert at.radio(key="hot_method").disabled  # deciles are their own classes
         assert "1: most deprived 10%" in legend_text(at)
+        dep = demo_store.read("deprivation", columns=["lsoa_code", "imd_rank"]).set_index("lsoa_code")["imd_rank"]
+        area = demo_store.read("lsoas", columns=["code", "area"]).query("area")["code"]
+        most = dep.reindex(area).idxmin()
+        props = next(f["properties"] for f in deck_spec(at)["layers"][0]["data"]["features"]
+                     if f["properties"]["code"] == most)
+        assert props["line2"] == "Rank 1 of 157 LSOAs by deprivation (1 = most deprived)"
+        assert props["line3"] == f"Rank {dep[most]:,} of England's 32,844 LSOAs (1 = most deprived)"
     else:
         at.radio(key="hot_method").set_value("Natural breaks").run()
         assert "Natural breaks (Fisher-Jenks)" in legend_text(at)

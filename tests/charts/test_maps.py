@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import geopandas as gpd
 import numpy as np
@@ -228,6 +229,110 @@ def test_every_layer_row_has_the_tooltip_fields():
     # Streamlit leaves "{field}" in the tooltip when a picked object lacks the field.
     locs = pd.DataFrame({"longitude": [-0.5], "latitude": [52.0], "records": [3], "location": ["On or near X"],
                          "top_category": ["Drugs"]})
+    fields = set(re.findall(r"{(\w+)}", C.TOOLTIP["html"]))
+    assert fields == {"title", "line1", "line2", "line3"}
     for row in C.point_rows(locs):
-        assert {"title", "line1", "line2", "radius"} <= set(row)
+        assert fields | {"radius"} <= set(row)
         assert row["line1"] == "3 records at this point"
+    rows, _ = maps.grid_rows(H.grid_cells(np.array([503_010.0]), np.array([237_010.0]), 500.0), 500.0)
+    assert fields <= set(rows[0])
+    assert fields <= set(C.OUTSIDE)
+
+
+# --- tooltips --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_table() -> pd.DataFrame:
+    """Five LSOAs with records now and a year before, two with a population, four with an IMD rank."""
+    scope = pd.DataFrame({"code": ["E1", "E2", "E3", "E4", "E5"], "name": ["Ash", "Beech", "Cedar", "Dale", "Elm"],
+                          "town": ["T"] * 5})
+    now = pd.DataFrame({"lsoa_code": ["E1"] * 6 + ["E2"] * 2 + ["E3"] * 3 + ["E5"] * 4})
+    before = pd.DataFrame({"lsoa_code": ["E1"] * 3 + ["E2"] * 4 + ["E3"] * 3})
+    population = pd.DataFrame({"lsoa_code": ["E1", "E2"], "year": [2020, 2020], "population": [1500, 1000]})
+    dep = pd.DataFrame({"lsoa_code": ["E1", "E2", "E3", "E4"], "imd_rank": [30_000, 1_200, 9_000, 1_500],
+                        "imd_decile": [10, 1, 3, 1]})
+    months = pd.date_range("2020-01-01", "2020-12-01", freq="MS")
+    return H.lsoa_table(now, scope, months, population, dep, before)
+
+
+def lines(measure: C.MapMeasure, code: str) -> list[str]:
+    return measure.props.loc[code, ["title", "line1", "line2", "line3"]].tolist()
+
+
+def test_every_measures_tooltip_gives_the_name_the_value_and_its_rank_in_the_area(small_table):
+    t = small_table
+    count = C.measure_colours(t, C.COUNT)
+    assert lines(count, "E1") == ["Ash (E1)", "6 records", "Rank 1 of 5 LSOAs by records (1 = most)",
+                                  "40.0% of the 15 records mapped"]
+    assert lines(count, "E4")[1:3] == ["0 records", "Rank 5 of 5 LSOAs by records (1 = most)"]
+
+    rate = C.measure_colours(t, C.RATE)
+    assert lines(rate, "E1") == ["Ash (E1)", "4.0 per 1,000 residents a year", "Rank 1 of 2 LSOAs by rate "
+                                 "(1 = highest)", "6 records"]
+    assert lines(rate, "E3")[1:] == ["No population figure", "No rate, so no rank", "3 records"]
+
+    change = C.measure_colours(t, C.CHANGE, previous=(pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-01")))
+    assert lines(change, "E5")[:3] == ["Elm (E5)", "4 records against 0 in Jan 2019 to Dec 2019",
+                                       "Rank 1 of 4 LSOAs by change (1 = biggest rise)"]
+    assert lines(change, "E1")[2] == "Rank 2 of 4 LSOAs by change (1 = biggest rise)"
+    assert lines(change, "E2")[2] == "Rank 4 of 4 LSOAs by change (1 = biggest rise)"
+    assert lines(change, "E4")[2] == "No records in either period, so no rank"
+    assert lines(change, "E1")[3].startswith("up 100%")
+
+    imd = C.measure_colours(t, C.IMD)
+    assert lines(imd, "E2") == ["Beech (E2)", "IMD decile 1", "Rank 1 of 4 LSOAs by deprivation "
+                                "(1 = most deprived)", "Rank 1,200 of England's 32,844 LSOAs (1 = most deprived)"]
+    assert lines(imd, "E1")[2] == "Rank 4 of 4 LSOAs by deprivation (1 = most deprived)"
+    assert lines(imd, "E5")[1:] == ["No IMD figure", "", ""]
+
+    gi = pd.DataFrame({"gi_z": [2.8, -1.0, 0.5, np.nan, 3.1], "p_value": [0.004, 0.3, 0.6, np.nan, np.nan],
+                       "hot_cold": ["Hot spot, 95%", "Not significant", "Not significant", "No value",
+                                    H.NO_NEIGHBOUR]}, index=t.index)
+    hot = C.measure_colours(t, C.GI, gi=gi)
+    assert lines(hot, "E1") == ["Ash (E1)", "Hot spot, 95%: Gi* z = 2.80, p = 0.004",
+                                "Rank 1 of 3 LSOAs by Gi* z (1 = hottest)", "6 records"]
+    assert lines(hot, "E2")[2] == "Rank 3 of 3 LSOAs by Gi* z (1 = hottest)"
+    # An island's z is not a test (its neighbourhood is itself): no rank, and the legend says why it is grey.
+    assert lines(hot, "E5")[1:3] == [H.NO_NEIGHBOUR, "Not tested, so no rank"]
+    assert hot.missing_label == "No value, or no neighbour"
+    assert C.measure_colours(t, C.GI, gi=gi.drop(index="E5")).missing_label == "No value"
+
+
+# --- a click on the map ----------------------------------------------------------------------------
+
+
+def clicked(layer: str, index: int, obj: dict):
+    """The chart's state after a click, through Streamlit's own deserialiser of what the browser sends."""
+    from streamlit.elements.deck_gl_json_chart import PydeckSelectionSerde
+
+    sent = {"selection": {"indices": {layer: [index]}, "objects": {layer: [obj]}}}
+    return PydeckSelectionSerde().deserialize(json.dumps(sent))
+
+
+def test_a_click_on_an_lsoa_picks_its_code_and_nothing_else_does():
+    from streamlit.elements.deck_gl_json_chart import PydeckSelectionSerde
+
+    # A GeoJsonLayer's picked object is the whole feature, its fields under "properties".
+    feature = {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[-0.5, 52.0], [-0.4, 52.0],
+                                                                                 [-0.4, 52.1], [-0.5, 52.0]]]},
+               "properties": {"code": "E01017555", "name": "Central Bedfordshire 021A", "title": "x",
+                              "fill": [1, 2, 3]}}
+    valid = pd.Index(["E01017555", "E01017556"], name="code")
+    state = clicked("lsoas", 41, feature)
+    assert state["selection"]["indices"] == {"lsoas": [41]}  # the shape Streamlit 1.67 keeps
+    assert maps.picked_code(state, "lsoas", valid) == "E01017555"
+    assert maps.picked_code(state, "lsoas") == "E01017555"
+    # An LSOA outside the chosen area (drawn pale around it) carries a code but is not a choice.
+    assert maps.picked_code(state, "lsoas", {"E01017556"}) is None
+    # A click on a crime point or a grid square selects in another layer.
+    point = {"longitude": -0.5, "latitude": 52.0, "records": 3, "title": "On or near X"}
+    assert maps.picked_code(clicked("points", 0, point), "lsoas", valid) is None
+    # Nothing clicked yet, a click on empty map or a second click on the same LSOA: an empty selection.
+    assert maps.picked_code(PydeckSelectionSerde().deserialize(None), "lsoas", valid) is None
+    assert maps.picked_code(PydeckSelectionSerde().deserialize(json.dumps(
+        {"selection": {"indices": {}, "objects": {}}})), "lsoas", valid) is None
+    # No state at all (the first run) or a shape it does not know.
+    for odd in (None, {}, {"selection": None}, {"selection": {"objects": {"lsoas": [None]}}},
+                {"selection": {"objects": {"lsoas": [{"properties": {"code": 7}}]}}}):
+        assert maps.picked_code(odd, "lsoas", valid) is None

@@ -14,6 +14,13 @@ Method (docs/methods.md, "Strategic assessment (MoRiLE-style matrix)"), in short
   survey's latest wave, in fixed 20-point bands (1-5); shown beside risk, never folded into it.
 
 An issue without data is listed with the reason, never given a made-up score.
+
+Disclosure control (docs/methods.md, "Strategic assessment", "Small numbers"): a priority
+scored from a sensitive count indicator with a hidden count (1 to the threshold) in its
+latest 12 months or the 12 before has its records, rate and change withheld, since each
+would give the hidden count back from the periods the Priorities page shows. Its scores stay
+only if they would be the same whatever the hidden counts are; otherwise they are withheld
+too and the issue is not ranked.
 Pure functions: DataFrames in, DataFrames out.
 """
 
@@ -26,7 +33,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.stats import binomtest
 
+from csp_dash.analysis.disclosure import (SECONDARY_LABEL, display_number, plain_number, suppress_table,
+                                          suppressed_mask)
 from csp_dash.analysis.significance import compare_counts
 
 DIMENSIONS = ("physical", "psychological", "financial", "community")
@@ -48,14 +58,25 @@ SCORED = "scored"
 NO_SURVEY_QUESTION = "no survey question"
 NO_WEIGHTS = "no harm weights"
 INCOMPLETE_WEIGHTS = "harm weights incomplete"
+SCORE_WITHHELD = "score withheld (small numbers)"
+MAX_TESTS = 200  # pairs of possible totals tested for a trend band before calling it varying
 
+# Besides the figures: how many of the window's counts are hidden (this year, the year before),
+# the range the window's totals could take given the counts shown (each hidden one being 1 to
+# the threshold), whether the frequency or trend band would differ within that range, and
+# whether the figures are withheld.
+DISCLOSURE_COLUMNS = ["hidden_now", "hidden_before", "volume_low", "volume_high", "previous_low", "previous_high",
+                      "bands_vary", "withheld"]
 LIKELIHOOD_COLUMNS = ["issue", "kind", "measure", "window", "months", "volume", "previous", "per_week",
-                      "change_pct", "p_value", "significant", "trend_words", "sensitive", "note"]
+                      "change_pct", "p_value", "significant", "trend_words", "sensitive", "note",
+                      *DISCLOSURE_COLUMNS]
 CONCERN_COLUMNS = ["issue", "survey_item", "question", "wave", "answered", "yes", "concern_pct", "concern_note"]
 WEIGHT_COLUMNS = ["issue", *DIMENSIONS, "source"]
 SCORE_COLUMNS = ["rank", "issue", "kind", "risk", "likelihood", "harm", "concern_score", "concern_pct",
                  "volume", "volume_score", "per_week", "frequency_score", "trend_words", "trend_score",
-                 *DIMENSIONS, "measure", "window", "question", "status", "sensitive"]
+                 *DIMENSIONS, "measure", "window", "question", "status", "sensitive", "withheld"]
+# The figures a reader could recompute a hidden count from, replaced by text in what is shown.
+FIGURE_COLUMNS = ["volume", "per_week", "trend_words"]
 
 
 # -- the bands --------------------------------------------------------------------------------
@@ -175,7 +196,20 @@ def crime_likelihood(crimes: pd.DataFrame, categories: Sequence[str], window: Wi
         previous = int(by_month.reindex(before, fill_value=0).sum()) if len(before) else None
         rows.append({**row, "volume": volume, "per_week": volume * 12 / len(present) / WEEKS_PER_YEAR,
                      **_trend(volume, previous, len(present), len(before), _span(window.previous))})
-    return _frame(rows, LIKELIHOOD_COLUMNS)
+    return _nothing_hidden(_frame(rows, LIKELIHOOD_COLUMNS))
+
+
+def _nothing_hidden(likelihood: pd.DataFrame) -> pd.DataFrame:
+    """Fill the disclosure columns of rows with no hidden count: exact totals, nothing withheld."""
+    out = likelihood.copy()
+    out["hidden_now"] = out["hidden_now"].fillna(0).astype("int64")
+    out["hidden_before"] = out["hidden_before"].fillna(0).astype("int64")
+    for low, high, value in (("volume_low", "volume_high", "volume"), ("previous_low", "previous_high", "previous")):
+        out[low] = out[low].astype("float64").fillna(out[value].astype("float64"))
+        out[high] = out[high].astype("float64").fillna(out[value].astype("float64"))
+    out["bands_vary"] = out["bands_vary"].astype(object).fillna(False).astype(bool)
+    out["withheld"] = out["withheld"].astype(object).fillna(False).astype(bool)
+    return out
 
 
 def _trend(current: float, previous: float | None, months_now: int, months_then: int, label: str) -> dict:
@@ -211,7 +245,8 @@ def _complete_year(rows: pd.DataFrame, last: int) -> pd.DataFrame | None:
 
 
 def indicator_likelihood(indicators: pd.DataFrame | None, themes: Sequence[tuple[str, str]],
-                         cutoff: pd.Timestamp | None = None, missing: str = "no indicators loaded") -> pd.DataFrame:
+                         cutoff: pd.Timestamp | None = None, missing: str = "no indicators loaded",
+                         threshold: int = 0, label: str = "<5") -> pd.DataFrame:
     """Volume, frequency and trend of each priority theme from its partner indicators.
 
     Parameters
@@ -222,6 +257,9 @@ def indicator_likelihood(indicators: pd.DataFrame | None, themes: Sequence[tuple
         "higher is better" (counts of harm, not of work done), and of those the one with the
         most records in its latest complete 12 months.
     cutoff : the last month in view; periods ending after it are not used.
+    threshold, label : disclosure control (csp.toml [disclosure]): for a sensitive count
+        indicator, a period's count from 1 to ``threshold`` is hidden (``label``), and a theme
+        with one in its window has ``withheld`` set (see ``DISCLOSURE_COLUMNS``). 0 hides nothing.
 
     The latest 12 months are those ending with the last period (on or before ``cutoff``), and
     must be covered exactly by the indicator's periods (12 months, 4 quarters or 1 year);
@@ -247,17 +285,18 @@ def indicator_likelihood(indicators: pd.DataFrame | None, themes: Sequence[tuple
                 continue
         best = None
         for _ind, group in candidates.groupby("indicator_id", sort=True):
-            found = _indicator_year(group, cutoff)
+            found = _indicator_year(group, cutoff, threshold, label)
             if found is not None and (best is None or found["volume"] > best["volume"]):
                 best = found
         if best is None:
             rows.append({**base, "note": "no complete 12 months of its indicator(s) in view"})
             continue
         rows.append({**base, **best})
-    return _frame(rows, LIKELIHOOD_COLUMNS)
+    return _nothing_hidden(_frame(rows, LIKELIHOOD_COLUMNS))
 
 
-def _indicator_year(group: pd.DataFrame, cutoff: pd.Timestamp | None) -> dict | None:
+def _indicator_year(group: pd.DataFrame, cutoff: pd.Timestamp | None, threshold: int = 0,
+                    label: str = "<5") -> dict | None:
     rows = group.assign(m0=_month_number(group["period_start"]), m1=_month_number(group["period_end"]))
     if cutoff is not None:
         rows = rows[rows["m1"] <= pd.Timestamp(cutoff).year * 12 + pd.Timestamp(cutoff).month - 1]
@@ -271,13 +310,95 @@ def _indicator_year(group: pd.DataFrame, cutoff: pd.Timestamp | None) -> dict | 
     volume = float(current["value"].sum())
     previous = _complete_year(rows, last - 12)
     first = group.iloc[0]
-    label = f"{_month_label(last - 11)} to {_month_label(last)}"
+    window = f"{_month_label(last - 11)} to {_month_label(last)}"
     before = f"{_month_label(last - 23)} to {_month_label(last - 12)}"
-    return {"measure": f"{first['name']} ({first['indicator_id']}, {first['source']})", "window": label,
+    total_before = None if previous is None else float(previous["value"].sum())
+    # As the Priorities page decides (outcomes.indicator_view): only counts are hidden.
+    hides = bool(first["sensitive"]) and str(first["unit"]) == "count" and threshold > 0
+    return {"measure": f"{first['name']} ({first['indicator_id']}, {first['source']})", "window": window,
             "months": 12, "volume": volume, "per_week": volume / WEEKS_PER_YEAR,
             "sensitive": bool(first["sensitive"]), "note": "",
-            **_trend(volume, None if previous is None else float(previous["value"].sum()), 12,
-                     0 if previous is None else 12, before)}
+            **_trend(volume, total_before, 12, 0 if previous is None else 12, before),
+            **_hidden_in_window(current, previous, hides, threshold, label)}
+
+
+def _hidden_in_window(current: pd.DataFrame, previous: pd.DataFrame | None, hides: bool, threshold: int,
+                      label: str) -> dict:
+    """The disclosure columns of a theme's window (its 12 months and the 12 before).
+
+    The two years' periods make a small table with a total for each year; ``suppress_table``
+    hides the small counts and any year total adding one up. The figures are withheld when
+    either total is: the records are this year's total, and the change compares it with the
+    year before's, so either gives a total, and with it a hidden count, back. They show as
+    ``SECONDARY_LABEL`` even when the total is itself small: "<5" would bound the counts under it.
+    """
+    years = [current.sort_values("m0")["value"].to_numpy(dtype="float64")]
+    if previous is not None:
+        years.append(previous.sort_values("m0")["value"].to_numpy(dtype="float64"))
+    width = max(len(y) for y in years)
+    cells = [f"period {i + 1}" for i in range(width)]
+    table = pd.DataFrame([np.pad(y, (0, width - len(y)), constant_values=np.nan) for y in years], columns=cells)
+    table["total"] = [float(y.sum()) for y in years]
+    shown = suppress_table(table, cells, hides, threshold, label, total_col="total")
+    withheld = bool(shown["total"].isin([label, SECONDARY_LABEL]).any())
+
+    hidden = [suppressed_mask(pd.Series(y), hides, threshold).to_numpy() for y in years]
+    # Each hidden count is a whole number from 1 to the threshold, so a year's total lies
+    # between the counts shown plus k and the counts shown plus k x threshold.
+    spans = [(int(h.sum()), float(y[~h].sum()) + h.sum(), float(y[~h].sum()) + h.sum() * threshold)
+             for y, h in zip(years, hidden)]
+    hidden_now, volume_low, volume_high = spans[0]
+    hidden_before, previous_low, previous_high = spans[1] if previous is not None else (0, np.nan, np.nan)
+    # A hidden figure that is not a whole number (a count should be) leaves the range unknown:
+    # the bands are then taken to vary, so that the scores are withheld too.
+    whole = all(float(v).is_integer() for y, h in zip(years, hidden) for v in y[h])
+    return {"hidden_now": hidden_now, "hidden_before": hidden_before, "volume_low": volume_low,
+            "volume_high": volume_high, "previous_low": previous_low, "previous_high": previous_high,
+            "bands_vary": withheld and (not whole or _bands_vary(volume_low, volume_high, previous_low,
+                                                                 previous_high, 12)),
+            "withheld": withheld}
+
+
+def _bands_vary(volume_low: float, volume_high: float, previous_low: float, previous_high: float,
+                months: int) -> bool:
+    """Whether the frequency or trend score would differ between the totals the window could
+    have (every whole number from low to high, this year and the year before).
+
+    Only a rise can score above 1, so a pair without one scores 1 untested; the rises are
+    tested largest first, and the first score that differs from another ends the search. More
+    than ``MAX_TESTS`` rises to test counts as varying (the scores are then withheld), which
+    keeps a page fast when a long run of small counts makes the range wide.
+    """
+    volumes = np.arange(volume_low, volume_high + 1)
+    if len({frequency_score(v * 12 / months) for v in volumes}) > 1:
+        return True
+    if pd.isna(previous_low):
+        return False  # no year before: the trend score is 1 whatever the total
+    befores = np.arange(previous_low, previous_high + 1)
+    rises = [(v, p) for v in volumes[::-1] for p in befores if v > p]
+    if not rises:
+        return False  # never a rise: 1 whatever the totals
+    if len(rises) > MAX_TESTS:
+        return True
+    # A fall somewhere scores 1, so any rise scoring above 1 differs from it.
+    seen = {1.0} if volume_low <= previous_high else set()
+    for v, p in rises:
+        seen.add(rise_trend_score(int(v), int(p)))
+        if len(seen) > 1:
+            return True
+    return False
+
+
+def rise_trend_score(current: int, previous: int, alpha: float = 0.05) -> float:
+    """``trend_score`` of two whole counts over equal periods, tested as ``compare_counts``
+    tests them (exact two-sided binomial test of current out of the total against 1/2) but
+    without its confidence interval, which is most of its time."""
+    n = current + previous
+    if n == 0:
+        return 1.0
+    significant = binomtest(current, n, 0.5).pvalue < alpha
+    change = (current / previous - 1) * 100 if previous else float("nan")
+    return trend_score(change, bool(significant))
 
 
 # -- public concern from the survey -------------------------------------------------------------
@@ -342,14 +463,16 @@ class Inputs:
 
 def gather(crimes: pd.DataFrame, categories: Sequence[str], window: Window, themes: Sequence[tuple[str, str]],
            indicators: pd.DataFrame | None, answers: pd.DataFrame | None, responses: pd.DataFrame | None,
-           items: dict[str, str], min_answers: int = 1, themes_missing: str = "no indicators loaded") -> Inputs:
+           items: dict[str, str], min_answers: int = 1, themes_missing: str = "no indicators loaded",
+           threshold: int = 0, label: str = "<5") -> Inputs:
     """Likelihood of every category (from ``crimes``, the records in scope) and priority theme
     (from ``indicators``; None gives each theme "no data: ``themes_missing``"), and public
-    concern from the latest survey wave for each issue's item in ``items``."""
+    concern from the latest survey wave for each issue's item in ``items``. ``threshold`` and
+    ``label``: disclosure control of sensitive indicators, as in ``indicator_likelihood``."""
     likelihood = pd.concat([
         crime_likelihood(crimes, categories, window),
         indicator_likelihood(indicators, [t for t in themes if t[0] not in categories], window.current[-1],
-                             missing=themes_missing),
+                             missing=themes_missing, threshold=threshold, label=label),
     ], ignore_index=True)
     wave = latest_wave(answers, responses)
     issues = list(likelihood["issue"])
@@ -423,14 +546,20 @@ def score(likelihood: pd.DataFrame, weights: pd.DataFrame, concern: pd.DataFrame
     -------
     SCORE_COLUMNS, scored issues first by rank (risk, then concern score, then volume, all
     descending, then name); the others follow with the reason in ``status`` and no rank.
+    An issue whose figures are withheld (``withheld``) keeps its scores only when they, and
+    every other issue's, would be the same whatever its hidden counts are; otherwise its
+    scores are blank, its status is ``SCORE_WITHHELD``, and its records are left out of the
+    volume quintiles (so that the other issues' volume scores do not depend on them).
     """
     table = likelihood.merge(weights[["issue", *DIMENSIONS]], on="issue", how="left")
     table = table.merge(concern[["issue", "question", "concern_pct", "concern_note"]], on="issue", how="left")
-    table["volume_score"] = volume_scores(table["volume"].astype("float64"))
-    per_year = table["per_week"].astype("float64") * WEEKS_PER_YEAR
+    withheld_score = _score_withheld(table)
+    volumes = table["volume"].astype("float64").where(~withheld_score)
+    table["volume_score"] = volume_scores(volumes)
+    per_year = table["per_week"].astype("float64").where(~withheld_score) * WEEKS_PER_YEAR
     table["frequency_score"] = [frequency_score(v) for v in per_year]
     table["trend_score"] = [trend_score(c, bool(s)) if pd.notna(v) else np.nan
-                            for c, s, v in zip(table["change_pct"], table["significant"], table["volume"])]
+                            for c, s, v in zip(table["change_pct"], table["significant"], volumes)]
     table["likelihood"] = table[["volume_score", "frequency_score", "trend_score"]].mean(axis=1, skipna=False)
     dims = table[list(DIMENSIONS)].apply(pd.to_numeric, errors="coerce").astype("float64")
     table["harm"] = dims.mean(axis=1, skipna=False)
@@ -445,6 +574,8 @@ def score(likelihood: pd.DataFrame, weights: pd.DataFrame, concern: pd.DataFrame
             return NO_WEIGHTS
         if dims.loc[row.name].isna().any():
             return INCOMPLETE_WEIGHTS
+        if withheld_score.loc[row.name]:
+            return SCORE_WITHHELD
         return SCORED
 
     table["status"] = table.apply(status, axis=1) if len(table) else pd.Series(dtype="str")
@@ -457,6 +588,75 @@ def score(likelihood: pd.DataFrame, weights: pd.DataFrame, concern: pd.DataFrame
     out = pd.concat([scored, rest], ignore_index=True)
     out["rank"] = out["rank"].astype("Int64")
     return out[SCORE_COLUMNS]
+
+
+def _score_withheld(table: pd.DataFrame) -> pd.Series:
+    """Which issues' scores would narrow down a hidden count.
+
+    The frequency and trend bands of an issue with hidden counts are checked over every total
+    its window could have (``bands_vary``). Its volume score, every other issue's, and the
+    order of issues tied on risk and concern depend only on how its records compare with the
+    other issues': they cannot change when no other issue's records (or range of possible
+    records) fall within its range. A range that touches another is treated as changing them.
+    """
+    has_volume = table["volume"].notna().to_numpy()
+    uncertain = (table["withheld"].fillna(False).to_numpy(dtype=bool) & has_volume)
+    low = table["volume_low"].astype("float64").fillna(table["volume"].astype("float64")).to_numpy()
+    high = table["volume_high"].astype("float64").fillna(table["volume"].astype("float64")).to_numpy()
+    overlap = (low[:, None] <= high[None, :]) & (low[None, :] <= high[:, None]) & has_volume[None, :]
+    np.fill_diagonal(overlap, False)
+    order_changes = uncertain & (low < high) & overlap.any(axis=1)
+    bands = table["bands_vary"].fillna(False).to_numpy(dtype=bool) & uncertain
+    return pd.Series(order_changes | bands, index=table.index)
+
+
+def shown_figures(scored: pd.DataFrame, fmt=display_number) -> pd.DataFrame:
+    """The records, records a week (to 1 decimal place) and change words of ``score``'s table
+    as text, those withheld (``withheld``) as ``SECONDARY_LABEL`` ("[c]").
+
+    ``fmt`` writes a number: ``display_number`` on screen, ``disclosure.plain_number`` in a download.
+    """
+    withheld = scored["withheld"].fillna(False).astype(bool)
+    return pd.DataFrame({
+        "volume": [SECONDARY_LABEL if w else fmt(v) for v, w in zip(scored["volume"], withheld)],
+        # Rounded: the exact rate times 52.18 gives the records back to the unit.
+        "per_week": [SECONDARY_LABEL if w else fmt(round(float(v), 1) if pd.notna(v) else v)
+                     for v, w in zip(scored["per_week"], withheld)],
+        "trend_words": [SECONDARY_LABEL if w else ("" if pd.isna(t) else str(t))
+                        for t, w in zip(scored["trend_words"], withheld)],
+    }, index=scored.index)
+
+
+def ranking_download(scored: pd.DataFrame) -> pd.DataFrame:
+    """``score``'s table as the page's download gives it: the figures as text through
+    ``shown_figures`` (plain numbers, withheld ones as "[c]"), no working columns."""
+    out = scored.drop(columns=["sensitive", "withheld"])
+    figures = shown_figures(scored, fmt=plain_number)
+    for column in FIGURE_COLUMNS:
+        out[column] = figures[column]
+    return out
+
+
+def withheld_note(scored: pd.DataFrame, label: str) -> str:
+    """The caption saying which issues' figures (and scores) are withheld and why; "" if none."""
+    rows = scored[scored["withheld"].fillna(False).astype(bool)]
+    if rows.empty:
+        return ""
+    names = ", ".join(rows["issue"])
+    text = (f"{SECONDARY_LABEL}: records, records a week and the change on the 12 months before are withheld for "
+            f"{names}. Each is scored from a sensitive indicator with a small count (shown as '{label}' on the "
+            f"Priorities page) in its latest 12 months or the 12 before, and these figures would give that count "
+            f"back.")
+    kept = rows[rows["status"] != SCORE_WITHHELD]
+    lost = rows[rows["status"] == SCORE_WITHHELD]
+    if len(kept):
+        one = len(kept) == 1
+        text += (f" {', '.join(kept['issue'])} keep{'s its' if one else ' their'} scores: they would be the same "
+                 f"whatever the hidden counts are.")
+    if len(lost):
+        text += (f" {', '.join(lost['issue'])}: score withheld too and not ranked, as it would narrow down the "
+                 f"hidden counts.")
+    return text
 
 
 def short_name(issue: str) -> str:

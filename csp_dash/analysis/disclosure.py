@@ -10,8 +10,10 @@ is hidden, because the total minus the values shown gives back the hidden one. H
 the total, rather than a second cell beside the hidden one, is deliberate: a second cell
 that is shown as hidden but is known to be above the threshold still leaks (a hidden 1
 and a hidden 5 under a total of 6 can only be 1 and 5), and two hidden cells whose sum is
-known can be recovered when that sum is 2. docs/methods.md "Priorities: status and
-disclosure" gives the reasoning.
+known can be recovered when that sum is 2. A total that adds up a hidden value shows
+``SECONDARY_LABEL`` even when it is itself small: "<5" on it would bound the values hidden
+under it (four hidden counts under a total below 5 can only be 1 each). docs/methods.md
+"Priorities: status and disclosure" gives the reasoning.
 
 Only rows marked sensitive are ever suppressed. Pure functions; values in, display strings out.
 """
@@ -94,8 +96,9 @@ def suppress_table(df: pd.DataFrame, value_cols: list[str], sensitive_col_or_boo
     Returns
     -------
     A copy with ``value_cols`` and ``total_col`` as strings: primary suppression shows
-    ``label``; a total hiding a suppressed value shows ``SECONDARY_LABEL``. Other columns,
-    and every cell of a row that is not sensitive, are unchanged.
+    ``label``; a total adding up a suppressed value shows ``SECONDARY_LABEL`` (even when it
+    is itself from 1 to ``threshold``). Other columns, and every cell of a row that is not
+    sensitive, are unchanged.
     """
     cells = [c for c in value_cols if c != total_col]
     numeric = list(cells) + ([total_col] if total_col else [])
@@ -118,20 +121,23 @@ def suppress_table(df: pd.DataFrame, value_cols: list[str], sensitive_col_or_boo
     primary = small & sensitive[:, None]
     secondary = np.zeros(values.shape, bool)
     n_cells = len(cells)  # value columns first, then the total column if any
+    # A total adding up a hidden value shows SECONDARY_LABEL, not the label, even when it is
+    # itself small (the label is written first, so SECONDARY_LABEL overwrites it): "<5" would
+    # say the hidden values under it sum to less than 5.
     if total_col:
         # A row total is hidden when any cell of that row is hidden.
-        secondary[:, -1] = primary[:, :n_cells].any(axis=1) & ~primary[:, -1] & sensitive
+        secondary[:, -1] = primary[:, :n_cells].any(axis=1) & sensitive
     if is_total.any():
         body = ~is_total
         # A column total is hidden when any cell above it is hidden (for the total column,
         # that makes the grand total hidden whenever a row total is: subtracting the row
         # totals shown from it would give back the hidden one).
         hides = (primary | secondary)[body].any(axis=0)
-        secondary[is_total] |= hides[None, :] & ~primary[is_total]
+        secondary[is_total] |= hides[None, :]
         if total_col:
             # The grand total also equals the column totals added up: hide it if any is hidden.
             column_totals_hidden = (primary | secondary)[is_total][:, :n_cells].any(axis=1)
-            secondary[is_total, -1] |= column_totals_hidden & ~primary[is_total, -1]
+            secondary[is_total, -1] |= column_totals_hidden
 
     out = df.copy()
     for j, c in enumerate(numeric):

@@ -188,6 +188,8 @@ def indicator_view(rows: pd.DataFrame, threshold: int, label: str) -> IndicatorV
     baseline, target = latest_given(rows, "baseline"), latest_given(rows, "target")
     status, chart = rag.assess(series, polarity, unit, baseline, target, sensitive=hides, threshold=threshold,
                                label=label)
+    if hides:
+        status = status_without_disclosure(status, series, polarity, unit, baseline, target, threshold, label)
     hidden = (series["value"].map(lambda v: is_suppressed(v, threshold)) & hides).astype(bool)
     shown = suppress(series["value"], hides, threshold, label)
     suffix = "%" if unit == "percent" else ""
@@ -225,6 +227,41 @@ def indicator_view(rows: pd.DataFrame, threshold: int, label: str) -> IndicatorV
         target_value=target,
         notes=tuple(notes),
     )
+
+
+def status_without_disclosure(status: rag.Status, series: pd.DataFrame, polarity: str, unit: str,
+                              baseline: float | None, target: float | None, threshold: int,
+                              label: str) -> rag.Status:
+    """``status``, or a withheld one if it would differ for another value of a hidden count.
+
+    The status compares the latest figure with a target, a baseline or control limits. When
+    the latest figure or the baseline is hidden, the status is worked out again with each
+    value it could be (1 to ``threshold``); if the rating or its reason changes, showing it
+    would narrow the hidden count down (met, against a target of 1, says the hidden count is
+    1), so it is replaced by Not rated with the reason why.
+    """
+    known = series["value"].dropna()
+    if known.empty:
+        return status
+    last = known.index[-1]
+    latest = [known.iloc[-1]]
+    if is_suppressed(known.iloc[-1], threshold):
+        latest = range(1, threshold + 1)
+    baselines = [baseline]
+    if baseline is not None and is_suppressed(baseline, threshold):
+        baselines = range(1, threshold + 1)
+    if len(latest) == 1 and len(baselines) == 1:
+        return status
+    for value in latest:
+        trial = series.copy()
+        trial.loc[last, "value"] = float(value)
+        for b in baselines:
+            other = rag.assess(trial, polarity, unit, b, target, sensitive=True, threshold=threshold, label=label)[0]
+            if (other.rating, other.reason) != (status.rating, status.reason):
+                return rag.make_status(
+                    rag.NOT_RATED, f"Status withheld: it would narrow down a count shown as '{label}' (1 to "
+                                   f"{threshold}).", status.method)
+    return status
 
 
 def _shown_reference(value: float | None, hides: bool, threshold: int, label: str, suffix: str) -> str:

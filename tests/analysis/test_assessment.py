@@ -366,3 +366,112 @@ def test_chart_labels_on_the_demo_ranking_cover_no_label_and_no_bubble(demo_stor
         assert not any(overlap(box, other) for j, other in enumerate(boxes) if j != i)
         assert not any(overlap(box, (x - r, y - r, x + r, y + r)) for x, y, r in circles)
     assert C.label(points.iloc[2]) == "3. ASB"
+
+
+# -- small numbers: a theme scored from a sensitive indicator ---------------------------------
+
+def cse(last_year: list[float], year_before: list[float], sensitive: bool = True) -> pd.DataFrame:
+    """A quarterly count indicator of theme "T": 2019's quarters, then 2020's."""
+    values = dict(zip(QUARTERS, year_before + last_year))
+    return pd.DataFrame(indicator_rows("cse", "T", "count", "neither", values, sensitive=sensitive))
+
+
+def assess(indicators: pd.DataFrame, crimes: pd.DataFrame = TINY, threshold: int = 4):
+    """Likelihood, score, the table shown and the download, as the page builds them."""
+    w = A.crime_window(M("2019-01-01"), M("2020-12-01"))
+    likelihood = pd.concat([A.crime_likelihood(crimes, ["A", "B", "C"], w),
+                            A.indicator_likelihood(indicators, [("T", "cse")], threshold=threshold, label="<5")],
+                           ignore_index=True)
+    weights = A.harm_weights(["A", "B", "C", "T"], [Issue(n, 2, 2, 2, 2) for n in "ABCT"])
+    scored = A.score(likelihood, weights, A.concern_table(None, {i: "" for i in "ABCT"}))
+    return likelihood, scored, A.shown_figures(scored), A.ranking_download(scored)
+
+
+def test_a_hidden_quarter_withholds_records_rate_and_change_but_not_invariant_scores():
+    # The reviewer's case: quarters 7, 7, <5, 6 on the Priorities page; 24 in the records gave the 4 back.
+    likelihood, scored, shown, download = assess(cse([7, 7, 4, 6], [6, 6, 5, 6]))
+    row = likelihood.set_index("issue").loc["T"]
+    assert (row["hidden_now"], row["hidden_before"], row["volume_low"], row["volume_high"]) == (1, 0, 21, 24)
+    assert (row["previous_low"], row["previous_high"], row["withheld"], row["bands_vary"]) == (23, 23, True, False)
+    t = scored.set_index("issue").loc["T"]
+    # 21 to 24 a year: volume 3rd of 4 (240, 24, 12, 0) whatever it is, frequency 2 (monthly), trend 1.
+    assert (t["status"], t["volume_score"], t["frequency_score"], t["trend_score"]) == ("scored", 4, 2, 1)
+    assert pd.notna(t["rank"])
+    i = scored.index[scored["issue"] == "T"][0]
+    assert shown.loc[i].tolist() == ["[c]", "[c]", "[c]"]
+    assert download.loc[i, ["volume", "per_week", "trend_words"]].tolist() == ["[c]", "[c]", "[c]"]
+    note = A.withheld_note(scored, "<5")
+    assert note.startswith("[c]: records, records a week and the change on the 12 months before are withheld for T.")
+    assert "T keeps its scores: they would be the same whatever the hidden counts are." in note
+
+
+def test_nothing_shown_or_downloaded_depends_on_the_hidden_count():
+    """Whatever the hidden quarter is (1 to 4), the table and its download are the same: no figure
+    on them, alone or with the quarters shown, can give it back."""
+    outputs = [assess(cse([7, 7, hidden, 6], [6, 6, 5, 6])) for hidden in (1, 2, 3, 4)]
+    for _lk, scored, shown, download in outputs[1:]:
+        pd.testing.assert_frame_equal(shown, outputs[0][2])
+        pd.testing.assert_frame_equal(download, outputs[0][3])
+    # A hidden quarter in the year before only: the change would give it back, so it goes too.
+    before = [assess(cse([7, 7, 5, 6], [6, 6, hidden, 6]))[3] for hidden in (1, 2, 3, 4)]
+    assert all(b.equals(before[0]) for b in before)
+    assert before[0].set_index("issue").loc["T", ["volume", "per_week", "trend_words"]].tolist() == ["[c]"] * 3
+
+
+def test_the_normal_case_is_unchanged_and_the_rate_is_rounded():
+    _lk, scored, shown, download = assess(cse([7, 7, 4, 6], [6, 6, 5, 6], sensitive=False))
+    i = scored.index[scored["issue"] == "T"][0]
+    assert not scored.loc[i, "withheld"] and A.withheld_note(scored, "<5") == ""
+    assert shown.loc[i].tolist() == ["24", "0.5", "up 4%, within normal variation (p = 1)"]
+    a = scored.index[scored["issue"] == "A"][0]
+    assert download.loc[a, ["volume", "per_week"]].tolist() == ["240", "4.6"]  # 240 / 52.18 = 4.599...
+    assert shown.loc[a, "per_week"] == "4.6"
+    assert "sensitive" not in download and "withheld" not in download
+    # Threshold 0 switches disclosure control off: the sensitive indicator's figures are shown.
+    assert assess(cse([7, 7, 4, 6], [6, 6, 5, 6]), threshold=0)[2].loc[i].tolist()[0] == "24"
+
+
+def test_a_score_that_would_narrow_the_hidden_counts_is_withheld_and_not_ranked():
+    # All four quarters hidden: 4 to 16 a year spans the monthly band's floor of 12.
+    outputs = [assess(cse(q, [6, 6, 6, 6])) for q in ([3, 3, 3, 3], [1, 1, 1, 1], [4, 4, 4, 4], [2, 4, 1, 3])]
+    lk, scored, shown, download = outputs[0]
+    assert lk.set_index("issue").loc["T", ["volume_low", "volume_high", "bands_vary"]].tolist() == [4, 16, True]
+    t = scored.set_index("issue").loc["T"]
+    assert t["status"] == A.SCORE_WITHHELD and pd.isna(t["rank"])
+    assert t[["volume_score", "frequency_score", "trend_score", "likelihood", "risk"]].isna().all()
+    # The other issues' volume quintiles leave it out: 240, 12, 0 score 5, 4 (ceil(5 x 2/3)), 1.
+    assert scored.set_index("issue").loc[["A", "B", "C"], "volume_score"].tolist() == [5, 4, 1]
+    assert "T: score withheld too and not ranked" in A.withheld_note(scored, "<5")
+    i = scored.index[scored["issue"] == "T"][0]
+    assert download.loc[i, "volume"] == "[c]"
+    for _lk, _scored, other_shown, other_download in outputs[1:]:
+        pd.testing.assert_frame_equal(other_download, download)
+        pd.testing.assert_frame_equal(other_shown, shown)
+
+
+def test_another_issue_within_the_possible_totals_withholds_the_score():
+    # B has 22 records: whether T's 21 to 24 is above or below it would move a quintile or the order.
+    crimes = records({"B": {"2020-01": 22}, "A": {"2020-01": 240}})
+    outputs = [assess(cse([7, 7, hidden, 6], [6, 6, 5, 6]), crimes=crimes) for hidden in (1, 2, 3, 4)]
+    likelihood, scored = outputs[0][0].set_index("issue"), outputs[0][1].set_index("issue")
+    assert not likelihood.loc["T", "bands_vary"]  # the bands alone would not tell
+    assert scored.loc["T", "status"] == A.SCORE_WITHHELD and pd.isna(scored.loc["T", "rank"])
+    for other in outputs[1:]:
+        pd.testing.assert_frame_equal(other[3], outputs[0][3])
+
+
+def test_a_small_total_shows_the_label_and_zeros_hide_nothing():
+    _lk, scored, shown, _dl = assess(cse([1, 0, 0, 2], [0, 0, 0, 0]))
+    i = scored.index[scored["issue"] == "T"][0]
+    # 3 records in all: "<5" would say the two hidden quarters are each 1 to 3; "[c]" says nothing.
+    assert shown.loc[i].tolist() == ["[c]", "[c]", "[c]"]
+    _lk, scored, shown, _dl = assess(cse([0, 0, 0, 0], [6, 6, 6, 6]))
+    assert not scored.set_index("issue").loc["T", "withheld"]
+
+
+def test_the_quick_trend_band_matches_compare_counts():
+    for current in range(0, 40):
+        for previous in range(0, 40):
+            t = A._trend(current, previous, 12, 12, "")
+            assert A.rise_trend_score(current, previous) == A.trend_score(t["change_pct"], t["significant"]), \
+                (current, previous)

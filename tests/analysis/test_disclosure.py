@@ -115,13 +115,23 @@ def test_column_totals_and_the_grand_total():
     ]
 
 
-def test_a_small_total_is_itself_hidden_and_hides_the_grand_total():
+def test_a_small_total_over_a_hidden_count_is_withheld_and_hides_the_grand_total():
     df = pd.DataFrame({"area": ["North", "South", "Total"], "x": [0, 3, 3], "y": [20, 30, 50],
                        "all": [20, 33, 53]}).set_index("area")
     out = suppress_table(df, ["x", "y"], True, 4, "<5", total_row="Total", total_col="all")
-    assert out.loc["Total", ["x", "y", "all"]].tolist() == ["<5", "50", SECONDARY_LABEL]
+    assert out.loc["Total", ["x", "y", "all"]].tolist() == [SECONDARY_LABEL, "50", SECONDARY_LABEL]
     assert out.loc["South", ["x", "y", "all"]].tolist() == ["<5", "30", SECONDARY_LABEL]
     assert out.loc["North", ["x", "y", "all"]].tolist() == ["0", "20", "20"]
+
+
+def test_a_small_total_never_shows_the_label_over_hidden_counts():
+    # Four hidden counts under a total shown as '<5' could only be 1 each; two under it, 1 to 3 each.
+    df = pd.DataFrame({"q1": [1, 1, 0], "q2": [1, 2, 0], "q3": [1, 0, 2], "q4": [1, 0, 0], "year": [4, 3, 2]})
+    out = suppress_table(df, ["q1", "q2", "q3", "q4"], True, 4, "<5", total_col="year")
+    assert out["year"].tolist() == [SECONDARY_LABEL] * 3
+    # A small total that adds up no hidden count (a column of counts not marked sensitive) keeps the label.
+    df = pd.DataFrame({"area": ["North", "South", "Total"], "x": [2, 0, 2], "s": [False, True, False]})
+    assert suppress_table(df, ["x"], "s", 4, "<5", total_row="Total")["x"].tolist() == ["2", "0", "<5"]
 
 
 def test_the_total_row_of_non_sensitive_rows_is_not_sensitive():
@@ -156,12 +166,16 @@ def test_no_hidden_count_can_be_recovered_from_any_total_shown():
         # Every small count of a sensitive row shows the label, never the number.
         small = (cells >= 1) & (cells <= 4) & sensitive[:-1, None]
         assert (out[names].to_numpy()[:-1][small] == "<5").all()
+        # No total over a hidden count shows the label (which would bound what is under it).
+        primary = out[names].to_numpy()[:-1] == "<5"
+        assert not (primary.any(axis=1) & (out["total"].to_numpy()[:-1] == "<5")).any()
+        assert not (primary.any(axis=0) & (out[names].to_numpy()[-1] == "<5")).any()
 
 
 def test_the_total_row_is_found_by_label_or_refused():
     df = pd.DataFrame({"area": ["North", "All"], "x": [2, 2]})
     out = suppress_table(df, ["x"], True, 4, "<5", total_row="All")
-    assert out["x"].tolist() == ["<5", "<5"]
+    assert out["x"].tolist() == ["<5", SECONDARY_LABEL]
     with pytest.raises(ValueError, match="total row 'Everything' is neither an index label nor in the column 'area'"):
         suppress_table(df, ["x"], True, 4, "<5", total_row="Everything")
     with pytest.raises(ValueError, match="columns not in the table: y"):

@@ -269,3 +269,42 @@ def test_sections_keep_csp_toml_order_and_list_every_other_priority(config):
 ])
 def test_period_labels_match_the_stored_forms(start, kind, label):
     assert O.period_label(T(start), kind) == label
+
+
+# -- a status that would narrow down a hidden count ---------------------------------------------
+
+QUARTERS_2019 = ["2019-Q1", "2019-Q2", "2019-Q3", "2019-Q4"]
+
+
+@pytest.mark.parametrize("latest", [1, 2])
+def test_a_status_that_depends_on_a_hidden_latest_count_is_withheld(latest):
+    # Against a target of 1 (lower is better), "met" would say the hidden count is 1; "missed" that it is 2 to 4.
+    rows = indicator_rows(QUARTERS_2019, [9, 8, 7, latest], polarity="higher is worse", sensitive=True,
+                          target=[1, 1, 1, 1])
+    v = O.indicator_view(rows, 4, "<5")
+    assert (v.status.rating, v.status.symbol) == ("Not rated", "–")
+    assert v.status.reason == "Status withheld: it would narrow down a count shown as '<5' (1 to 4)."
+    assert v.latest == "<5" and "1" not in v.status.reason.replace("(1 to 4)", "")
+    # Not sensitive: the status says what it says.
+    shown = O.indicator_view(indicator_rows(QUARTERS_2019, [9, 8, 7, latest], polarity="higher is worse",
+                                            target=[1, 1, 1, 1]), 4, "<5")
+    assert shown.status.rating == ("Green" if latest == 1 else "Amber")
+
+
+def test_a_status_the_same_for_every_hidden_value_is_kept():
+    # Target 10: met whatever the hidden count (1 to 4) is, so saying so gives nothing away.
+    rows = indicator_rows(QUARTERS_2019, [9, 8, 7, 3], polarity="higher is worse", sensitive=True,
+                          target=[10, 10, 10, 10])
+    v = O.indicator_view(rows, 4, "<5")
+    assert v.status.rating == "Green"
+    assert v.status.reason == "2019-Q4: <5, meets the target (10); only 4 quarters of figures (control limits need 12)."
+
+
+def test_a_hidden_baseline_that_would_be_narrowed_withholds_the_status():
+    # 30 against a baseline of 1 to 4 is always significantly higher: kept. 9 against it is not for every value.
+    kept = O.indicator_view(indicator_rows(QUARTERS_2019, [30, 30, 30, 30], polarity="higher is worse",
+                                           sensitive=True, baseline=[2, 2, 2, 2]), 4, "<5")
+    assert kept.status.rating == "Red" and "baseline (<5)" in kept.status.reason
+    narrowed = O.indicator_view(indicator_rows(QUARTERS_2019, [9, 9, 9, 9], polarity="higher is worse",
+                                               sensitive=True, baseline=[4, 4, 4, 4]), 4, "<5")
+    assert narrowed.status.rating == "Not rated" and narrowed.status.reason.startswith("Status withheld")

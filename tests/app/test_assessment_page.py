@@ -4,7 +4,11 @@ data editor (the ranking recalculates; reset restores it), a town scope, and rea
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/assessment.py"
 TOP_THREE = ["Priority Two: Domestic and Sexual Abuse", "Violence and sexual offences", "Anti-social behaviour"]
 
@@ -94,3 +98,49 @@ def test_the_page_on_real_data_without_survey_or_indicators(app_for, real_store)
     assert set(scored["Trend (1-5)"]) == {1}
     assert set(table.loc["Priority Two: Domestic and Sexual Abuse", ["Status"]]) == {"no data: no indicators loaded"}
     assert table.loc["Burglary", "Concern"] == "no survey loaded"
+
+
+def test_a_theme_from_a_sensitive_indicator_with_a_hidden_quarter_gives_nothing_back(app_for, demo_store,
+                                                                                     tmp_path, monkeypatch):
+    """The reviewer's leak: Ending Exploitation scored from CSE cases, whose quarters Apr 2020 to
+    Mar 2021 are 7, 7, <5, 6 on the Priorities page (and 6, 6, 5, <5 the year before). Records,
+    rate and change are withheld on screen and in the download; the scores, the same for any
+    hidden count from 1 to 4, stay."""
+    text = (ROOT / "csp.toml").read_text(encoding="utf-8")
+    entry = '[[assessment.issues]]\nname = "Priority One: Ending Exploitation"\n'
+    assert text.count(entry) == 1
+    config = tmp_path / "csp.toml"
+    config.write_text(text.replace(entry, entry + 'indicator = "cse_cases_identified"\n'), encoding="utf-8")
+    monkeypatch.setenv("CSP_CONFIG", str(config))
+    at = open_page(app_for, demo_store.path)
+    table = next(d for d in at.dataframe if "Rank" in d.value.columns).value.set_index("Issue")
+    row = table.loc["Priority One: Ending Exploitation"]
+    assert row["Likelihood from"].startswith("Child sexual exploitation cases identified (cse_cases_identified")
+    assert [row["Records"], row["A week"], row["Change on the 12 months before"]] == ["[c]", "[c]", "[c]"]
+    # Scored all the same: 21 to 24 cases is volume 1 (no category is that small), monthly, no significant rise.
+    assert (row["Volume (1-5)"], row["Frequency (1-5)"], row["Trend (1-5)"], row["Status"]) == (1, 2, 1, "scored")
+    assert pd.notna(row["Rank"])
+    caption = next(c.value for c in at.caption if c.value.startswith("Risk = likelihood × harm (1 to 25)"))
+    assert ("[c]: records, records a week and the change on the 12 months before are withheld for Priority One: "
+            "Ending Exploitation." in caption)
+    assert "keeps its scores: they would be the same whatever the hidden counts are." in caption
+    download = next(d.value for d in at.dataframe if "volume" in d.value.columns).set_index("issue")
+    theme = download.loc["Priority One: Ending Exploitation"]
+    assert theme[["volume", "per_week", "trend_words"]].tolist() == ["[c]", "[c]", "[c]"]
+    # Nothing else on the row is a count, a rate or a percentage change.
+    assert not {"24", "24.0", "0.5", "0.46"} & {str(v) for v in theme.tolist() + row.tolist()}
+    assert not any("%" in str(v) for v in theme.tolist())
+    # Other rows are as before: figures as plain numbers, the rate rounded.
+    assert download.loc["Burglary", ["volume", "per_week"]].tolist() == ["1900", "36.4"]
+    assert table.loc["Burglary", ["Records", "A week"]].tolist() == ["1,900", "36.4"]
+
+
+def test_the_download_rounds_the_rate_and_shows_every_figure_when_nothing_is_sensitive(app_for, demo_store):
+    at = open_page(app_for, demo_store.path)
+    table = next(d for d in at.dataframe if "Rank" in d.value.columns).value.set_index("Issue")
+    download = next(d.value for d in at.dataframe if "volume" in d.value.columns).set_index("issue")
+    theme = "Priority One: Ending Exploitation"  # scored from knife crime offences: not sensitive
+    assert table.loc[theme, ["Records", "A week"]].tolist() == ["114", "2.2"]
+    assert download.loc[theme, ["volume", "per_week", "trend_words"]].tolist() == [
+        "114", "2.2", "down 8%, within normal variation (p = 0.56)"]
+    assert not any(c.value.startswith("[c]") or "[c]:" in c.value for c in at.caption)

@@ -4,6 +4,8 @@ holding only real police.uk months."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from csp_dash.analysis.disclosure import is_suppressed
@@ -124,3 +126,34 @@ def test_a_store_with_only_police_uk_months(app_for, real_store):
     summary = download(at, "indicator")
     assert summary["indicator_id"].tolist() == ["police_uk_possession_of_weapons", "police_uk_drugs"]
     assert "**As of unknown (no indicator period or action update)**" in markdown(at)
+
+
+def test_no_figure_on_the_page_gives_back_a_hidden_count(app_for, store, config, tmp_path):
+    """A sensitive count whose latest quarter is hidden: the metric, its change, the status, the
+    sparkline (points, hover, labels) and both downloads hold no figure to recompute it from.
+    Against a target of 1, 'met' would say it is 1, so the status is withheld."""
+    from csp_dash.ingest import run_ingest
+
+    quarters = ["2020-Q1", "2020-Q2", "2020-Q3", "2020-Q4"]
+    lines = ["indicator_id,priority,name,unit,polarity,period,value,baseline,target,sensitive,source"]
+    lines += [f"cse,Priority One: Ending Exploitation,CSE cases,count,higher is worse,{q},{v},,1,yes,Children's "
+              f"Services" for q, v in zip(quarters, [7, 7, 6, 1])]
+    path = tmp_path / "indicators.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run_ingest("outcomes", [path], config, store)
+    at = priorities(app_for, store)
+    summary = download(at, "indicator").set_index("indicator_id").loc["cse"]
+    assert (summary["latest"], summary["change on previous period"]) == ("<5", "not shown (small numbers)")
+    assert (summary["status"], summary["why"]) == (
+        "Not rated", "Status withheld: it would narrow down a count shown as '<5' (1 to 4).")
+    figures = download(at, "indicator_id")
+    assert figures.loc[figures["indicator_id"] == "cse", "value"].tolist() == ["7", "7", "6", "<5"]
+    assert [m.value for m in at.metric] == ["<5"] and at.metric[0].proto.delta == ""
+    text = markdown(at)
+    assert "Status withheld" in text and "meets the target" not in text
+    spark = json.loads(at.get("plotly_chart")[0].proto.spec)
+    ys = [y for trace in spark["data"] if trace["type"] == "scatter" for y in trace.get("y", [])]
+    assert ys == [7, 7, 6, None]  # the hidden quarter is a gap, not a point
+    hover = [c for trace in spark["data"] for c in trace.get("customdata", [])]
+    assert ["2020-Q4", "<5"] in hover and ["2020-Q4", "1"] not in hover
+    assert not any(a["text"] in ("<b>1</b>", "1") for a in spark["layout"].get("annotations", []))

@@ -253,6 +253,16 @@ def render(r: dict) -> str:
               "come out in steps of about that. The map is \"drawn\" when more than 5% of the chart element's "
               "pixels are not white in an element screenshot; screenshots are taken back to back from when the "
               "element appears, so the time can be late by one screenshot (about 0.1 s)."]
+    lines += ["", "Where the draw time goes (investigated 2026-11-25, not re-measured by this script). The server "
+              "is not the bottleneck: the page's warm run is under 0.4 s above, and the map element appears "
+              "0.6-0.9 s after the sidebar click. The rest is the browser's main thread on this 2-core machine with "
+              "software WebGL (SwiftShader, `--disable-gpu`): loading and compiling the front end's lazily loaded "
+              "chunks (deck.gl's is the largest) and laying out the page's other elements (plotly charts, data "
+              "grids) while the server shares the same two cores. A page holding only a one-layer pydeck map, "
+              "served the same way, draws within 0.13-0.23 s of its element appearing, so deck.gl's own start-up "
+              "is not the floor. Opening the page by its URL in a fresh browser also loads the whole front end, "
+              "hence 7-18 s. On a desktop with a GPU and more cores this should be far shorter, but that is not "
+              "measured here: the target stays missed on this machine."]
     return "\n".join(lines) + "\n"
 
 

@@ -66,7 +66,7 @@ def main() -> None:
 
     months, categories = data.crime_months_and_categories(store)
     if store.has("lsoas"):
-        area = data.area_lsoas(store, cfg)
+        area = data.area_table(store, cfg)
         st.session_state["filters"] = sidebar.shared_filters(cfg.area.name, area, months, categories)
     st.sidebar.caption(f"{cfg.area.partnership} · {cfg.area.name} ({cfg.area.code}) · data updated "
                        f"{str(manifest.get('updated') or 'never')[:10]}")

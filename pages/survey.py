@@ -257,7 +257,7 @@ if crimes is None or not store.has("lsoas"):
 else:
     population = data.table(store, "population", columns=["lsoa_code", "year", "population"])
     perception = data.memo(store, f"survey_perception|{wave}|{MIN_N}", lambda: V.perception_vs_recorded(
-        responses, answers, wave, crimes, data.area_lsoas(store, config)[["code", "town"]], population, MIN_N,
+        responses, answers, wave, crimes, data.area_table(store, config)[["code", "town"]], population, MIN_N,
         AREA))
     items = dict(zip(perception.table["question"], perception.table["label"]))
     if not items:

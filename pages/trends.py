@@ -37,7 +37,7 @@ counts = data.memo(store, f"trends_counts|{key}",
 options = T.series_options(all_categories, filters.categories)
 series = data.memo(store, f"trends_series|{key}", lambda: T.monthly_series(counts, options))
 
-codes = list(lsoas_in_scope(data.area_lsoas(store, config), filters)["code"])
+codes = list(lsoas_in_scope(data.area_table(store, config), filters)["code"])
 population = data.table(store, "population", columns=["lsoa_code", "year", "population"])
 denoms = data.memo(store, f"trends_denoms|{','.join(codes)}|{start}|{end}",
                    lambda: S.denominators(population, codes, months))

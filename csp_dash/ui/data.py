@@ -103,6 +103,23 @@ def area_lsoas(store: Store, cfg: Config) -> pd.DataFrame:
     return _area_lsoas(str(store.path), stamp(store), cfg.area.towns)
 
 
+# Everything of the lsoas table but the polygons: what the sidebar and the non-map pages need.
+AREA_COLUMNS = ["code", "name", "district", "area", "area_km2", "centroid_lon", "centroid_lat", "vintage"]
+
+
+@st.cache_resource(show_spinner=False)
+def _area_table(path: str, stamp: str, towns: tuple) -> pd.DataFrame:
+    lsoas = Store(path).read("lsoas", columns=AREA_COLUMNS, filters=[("area", "==", True)]).reset_index(drop=True)
+    lsoas["town"] = assign_towns(lsoas, towns).to_numpy()
+    return lsoas
+
+
+def area_table(store: Store, cfg: Config) -> pd.DataFrame:
+    """The area's LSOAs with their town, without geometry: reading the polygons would import
+    geopandas (over a second of a cold start) for pages that draw no map."""
+    return _area_table(str(store.path), stamp(store), cfg.area.towns)
+
+
 @st.cache_resource(show_spinner=False)
 def _rejects(path: str, stamp: str) -> dict[str, pd.DataFrame]:
     store = Store(path)

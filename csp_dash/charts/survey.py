@@ -45,17 +45,24 @@ def _labels_trace(x, y, text) -> go.Scatter:
                       hoverinfo="skip", textposition="middle right", textfont=dict(size=theme.FONT_SIZE - 3))
 
 
+def _interval_dots(table: pd.DataFrame, y: list[str], name: str, **hover) -> go.Scatter:
+    """Each row's percentage as a dot with its 95% interval as a horizontal error bar."""
+    return go.Scatter(
+        x=table["pct"], y=y, mode="markers", name=name,
+        marker=dict(symbol="circle", size=13, color=theme.PALETTE[0]),
+        error_x=dict(type="data", symmetric=False, array=table["ci_high"] - table["pct"],
+                     arrayminus=table["pct"] - table["ci_low"], thickness=3, width=6, color=theme.PALETTE[0]),
+        **hover)
+
+
 def percent_figure(table: pd.DataFrame, x_title: str = "% of those answering",
                    published: dict[str, float] | None = None, published_name: str = "Published") -> go.Figure:
     """One row per question of a headline table: the percentage (dot, with its value and n) and
     its 95% interval (bar); ``published`` (by question) adds hollow diamonds for comparison."""
     labels = [wrap(v) for v in table["label"]]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=table["pct"], y=labels, mode="markers", name="Our figure, with its 95% interval",
-        marker=dict(symbol="circle", size=13, color=theme.PALETTE[0]),
-        error_x=dict(type="data", symmetric=False, array=table["ci_high"] - table["pct"],
-                     arrayminus=table["pct"] - table["ci_low"], thickness=3, width=6, color=theme.PALETTE[0]),
+    fig.add_trace(_interval_dots(
+        table, labels, "Our figure, with its 95% interval",
         customdata=np.column_stack([table["ci_low"], table["ci_high"], table["n"]]),
         hovertemplate="%{y}<br>%{x:.1f}% (95% interval %{customdata[0]:.1f}% to %{customdata[1]:.1f}%), "
                       "n = %{customdata[2]:,}<extra></extra>"))
@@ -113,12 +120,8 @@ def breakdown_figure(table: pd.DataFrame, overall: float | None, group_title: st
     the figure for everyone."""
     groups = [wrap(g, 24) for g in table["group"]]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=table["pct"], y=groups, mode="markers", name="Group's figure, with its 95% interval",
-        marker=dict(symbol="circle", size=13, color=theme.PALETTE[0]),
-        error_x=dict(type="data", symmetric=False, array=table["ci_high"] - table["pct"],
-                     arrayminus=table["pct"] - table["ci_low"], thickness=3, width=6, color=theme.PALETTE[0]),
-        hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
+    fig.add_trace(_interval_dots(table, groups, "Group's figure, with its 95% interval",
+                                 hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
     fig.add_trace(_labels_trace(table["ci_high"], groups,
                                 [f"{p:.0f}% (n={n:,})" for p, n in zip(table["pct"], table["n"])]))
     theme.apply(fig)

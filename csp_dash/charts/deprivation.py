@@ -60,7 +60,8 @@ def decile_map(geojson: dict, outline, bounds: tuple[float, float, float, float]
     """The LSOAs filled by national IMD decile, the district outlined, the decile in the tooltip."""
     tip = maps.tooltip("<b>{name}</b> · {code}<br/>{town}<br/>IMD 2019 decile <b>{decile}</b>: {band}"
                        "<br/>national rank {rank} of 32,844 (1 = most deprived)")
-    layers = [maps.lsoa_layer(geojson, layer_id="deprivation"), maps.outline_layer(outline)]
+    layers = [maps.lsoa_layer(geojson, layer_id="deprivation"), maps.lsoa_edges_layer(geojson),
+              maps.outline_layer(outline)]
     return maps.deck(layers, bounds, tooltip=tip)
 
 

@@ -133,14 +133,15 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
 def hotspot_deck(base_geojson: dict, outline, measure: MapMeasure, bounds, *, show_fill: bool = True,
                  points: dict | None = None, show_points: bool = False, show_heat: bool = False,
                  basemap: bool = False, selected: str | None = None, height_px: int = 600):
-    """The page's deck: LSOAs (LSOAs outside the scope in pale grey), flagged edges, the district
-    outline, then points or grid squares and a heatmap when asked, and the chosen LSOA's edge."""
+    """The page's deck: LSOAs (LSOAs outside the scope in pale grey) and their edges, flagged
+    edges, the district outline, then points or grid squares and a heatmap when asked, and the
+    chosen LSOA's edge."""
     props = measure.props if show_fill else measure.props.assign(fill=[[0, 0, 0, 0]] * len(measure.props))
     geo = maps.with_properties(base_geojson, props)
     for f in geo["features"]:
         if f["properties"].get("title") is None:
             f["properties"].update(OUTSIDE if show_fill else {**OUTSIDE, "fill": [0, 0, 0, 0]})
-    layers = [maps.lsoa_layer(geo)]
+    layers = [maps.lsoa_layer(geo), maps.lsoa_edges_layer(geo)]
     if measure.flagged and show_fill:
         flagged = set(measure.flagged)
         layers.append(maps.edge_layer([f for f in geo["features"] if f["properties"]["code"] in flagged],
@@ -183,8 +184,11 @@ def mix_figure(mix: pd.DataFrame, lsoa_name: str, area_name: str) -> go.Figure:
                              textfont=dict(size=theme.FONT_SIZE - 3),
                              hovertemplate="%{y}: %{x:.1f}%<extra>" + label + "</extra>"))
     theme.apply(fig)
+    # Room right of the longest bar for its label, which a narrow column would otherwise cut off.
+    top = float(max(mix["lsoa_share"].max(), mix["area_share"].max(), 0.01)) * 100
     fig.update_layout(barmode="group", height=max(380, 44 * len(mix)), legend=LEGEND_TOP,
-                      xaxis=dict(title=dict(text="Share of records (%)")), margin=dict(l=10, r=40, t=50, b=10))
+                      xaxis=dict(title=dict(text="Share of records (%)"), range=[0, top * 1.25]),
+                      margin=dict(l=10, r=20, t=50, b=10))
     return fig
 
 

@@ -280,23 +280,63 @@ def legend_html(rows: pd.DataFrame, title: str, note: str | None = None, missing
 # --- layers and the deck ------------------------------------------------------------------
 
 
+# Lines are drawn with deck.gl's LineLayer (one flat quad per edge), not as the stroke of a
+# GeoJsonLayer, which uses PathLayer's mitred joints and caps. PathLayer's shaders cost about a
+# second to compile in software WebGL (SwiftShader: headless Chromium, and browsers on machines or
+# remote desktops without a usable GPU), which delayed the first draw of every map; LineLayer's
+# cost a fraction of that. The price is no joints: on lines 4 px or wider a sharp corner shows a
+# small notch.
+
+
 def lsoa_layer(geojson: dict, layer_id: str = "lsoas", fill: str = "properties.fill",
                pickable: bool = True) -> pdk.Layer:
-    """The LSOAs as a GeoJsonLayer filled from a property, with thin dark outlines."""
+    """The LSOAs as a GeoJsonLayer filled from a property (their edges: ``lsoa_edges_layer``)."""
     return pdk.Layer(
-        "GeoJsonLayer", data=geojson, id=layer_id, filled=True, stroked=True, get_fill_color=fill,
-        get_line_color=LINE_RGBA, line_width_min_pixels=0.6, get_line_width=1, line_width_units="'pixels'",
+        "GeoJsonLayer", data=geojson, id=layer_id, filled=True, stroked=False, get_fill_color=fill,
         pickable=pickable, auto_highlight=True, highlight_color=[255, 255, 255, 110],
     )
 
 
+def ring_segments(geometries) -> list[dict]:
+    """Every edge of the (GeoJSON) polygons' rings once, as LineLayer rows
+    ``{"s": [lon, lat], "t": [lon, lat]}``.
+
+    Neighbouring LSOAs share boundary edges: an edge met again, in either direction, is kept
+    once, so the shared boundary is drawn (and sent) once. None geometries are skipped.
+    """
+    seen: set = set()
+    rows = []
+    for geometry in geometries:
+        if not geometry:
+            continue
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        for polygon in polygons:
+            for ring in polygon:
+                for a, b in zip(ring[:-1], ring[1:]):
+                    a, b = tuple(a), tuple(b)
+                    edge = (a, b) if a <= b else (b, a)
+                    if a != b and edge not in seen:
+                        seen.add(edge)
+                        rows.append({"s": list(a), "t": list(b)})
+    return rows
+
+
+def line_layer(segments: list[dict], layer_id: str, colour: list[int], width_px: float) -> pdk.Layer:
+    """Straight edges (``ring_segments`` rows) drawn ``width_px`` screen pixels wide; not pickable."""
+    # Plain strings become JavaScript expressions in pydeck; the units must stay a literal string,
+    # or deck.gl draws the lines metres wide.
+    return pdk.Layer("LineLayer", data=segments, id=layer_id, get_source_position="s", get_target_position="t",
+                     get_color=colour, get_width=width_px, width_units="'pixels'", pickable=False)
+
+
+def lsoa_edges_layer(geojson: dict, layer_id: str = "lsoa_edges") -> pdk.Layer:
+    """Thin light edges between the LSOAs of a FeatureCollection: visible on the dark classes."""
+    return line_layer(ring_segments(f["geometry"] for f in geojson["features"]), layer_id, LINE_RGBA, 1)
+
+
 def outline_layer(geometry, layer_id: str = "outline") -> pdk.Layer:
-    """The district's outline: a thick dark line, no fill, not pickable."""
-    data = {"type": "FeatureCollection",
-            "features": [{"type": "Feature", "geometry": shapely.geometry.mapping(geometry), "properties": {}}]}
-    return pdk.Layer("GeoJsonLayer", data=data, id=layer_id, filled=False, stroked=True,
-                     get_line_color=OUTLINE_RGBA, line_width_min_pixels=2.5, get_line_width=2.5,
-                     line_width_units="'pixels'", pickable=False)
+    """The district's outline (a shapely polygon or multipolygon): a thick dark line."""
+    return line_layer(ring_segments([shapely.geometry.mapping(geometry)]), layer_id, OUTLINE_RGBA, 2.5)
 
 
 def _merc_y(lat: float) -> float:
@@ -344,10 +384,8 @@ def tooltip(html: str) -> dict:
 
 
 def edge_layer(features: list[dict], layer_id: str, colour: list[int], width_px: float) -> pdk.Layer:
-    """Thick edges (no fill) round some features: a selected LSOA, or those a test flagged."""
-    return pdk.Layer("GeoJsonLayer", data={"type": "FeatureCollection", "features": features}, id=layer_id,
-                     filled=False, stroked=True, get_line_color=colour, line_width_min_pixels=width_px,
-                     line_width_units="'pixels'", get_line_width=width_px, pickable=False)
+    """Thick edges round some features: a selected LSOA, or those a test flagged."""
+    return line_layer(ring_segments(f["geometry"] for f in features), layer_id, colour, width_px)
 
 
 def picked_code(state, layer_id: str = "lsoas", valid=None) -> str | None:

@@ -181,16 +181,36 @@ def test_deck_has_no_basemap_offline_and_a_keyless_one_on_request():
     # nothing (a null mapStyle would make it fetch a Carto style for its theme).
     assert offline.get("mapProvider") is None and offline["mapStyle"] == "__MAP_STYLE__"
     assert [layer["id"] for layer in offline["layers"]] == ["lsoas", "outline"]
-    lsoas = offline["layers"][0]
+    lsoas, outline = offline["layers"]
     assert lsoas["@@type"] == "GeoJsonLayer" and lsoas["pickable"] is True and lsoas["autoHighlight"] is True
     assert lsoas["getFillColor"] == "@@=properties.fill"
-    assert offline["layers"][1]["filled"] is False
+    # Fill only: edges are LineLayers, whose shaders a software-WebGL browser compiles far faster
+    # than the PathLayer a GeoJsonLayer strokes with (see the note above lsoa_layer).
+    assert lsoas["stroked"] is False and outline["@@type"] == "LineLayer" and outline["pickable"] is False
+    assert outline["getSourcePosition"] == "@@=s" and outline["getTargetPosition"] == "@@=t"
+    # The district is the two squares' union: its outline has the four sides of the 2 x 1 km box.
+    assert len(outline["data"]) == 4 and outline["getWidth"] == 2.5
     # Plain strings become JavaScript expressions in pydeck; units must stay literal strings,
     # or deck.gl draws lines metres wide and the map turns to one block of outline colour.
-    assert lsoas["lineWidthUnits"] == "pixels" and offline["layers"][1]["lineWidthUnits"] == "pixels"
+    assert outline["widthUnits"] == "pixels"
     online = _spec(maps.deck(layers, bounds, basemap=True))
     assert online["mapProvider"] == "carto"
     assert online["mapStyle"] == "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
+
+
+def test_ring_segments_draw_each_edge_once():
+    left = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    # The right square shares the edge x = 1, walked the other way; its ring has a repeated vertex.
+    right = {"type": "Polygon", "coordinates": [[[1, 0], [1, 1], [2, 1], [2, 1], [2, 0], [1, 0]]]}
+    apart = {"type": "MultiPolygon", "coordinates": [[[[5, 5], [6, 5], [5, 6], [5, 5]]]]}
+    rows = maps.ring_segments([left, None, right, apart])
+    edges = {tuple(sorted((tuple(r["s"]), tuple(r["t"])))) for r in rows}
+    assert len(rows) == len(edges) == 4 + 3 + 3  # the shared edge once, the repeated vertex no edge
+    assert ((1, 0), (1, 1)) in edges and ((2, 1), (2, 1)) not in edges
+    assert rows[0] == {"s": [0, 0], "t": [1, 0]}
+    layer = _spec(maps.deck([maps.lsoa_edges_layer({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": g, "properties": {}} for g in (left, right)]})], (0, 0, 2, 1)))["layers"][0]
+    assert layer["id"] == "lsoa_edges" and len(layer["data"]) == 7 and layer["getWidth"] == 1
 
 
 def test_view_fits_the_bounds():

@@ -9,7 +9,8 @@ within 3 s of navigating to the page.
 - JSON: the LSOA layer's GeoJSON as the page sends it (inside pydeck's spec), at simplification
   tolerances of 0, 10, 25 and 50 m, and the whole deck spec in each page state.
 - Warm page runs: one AppTest of app.py per store and filter; the Hotspot page in four states
-  (the default count map; crime points and heatmap on; Gi* hot spots; an LSOA's profile open),
+  (the default count map; crime points and heatmap on; Gi* hot spots; an LSOA's profile open;
+  the concentration tab open below the map),
   one untimed run after each change, then ``--reps`` timed runs; median, all runs, CPU.
 - Chromium: a server on the store (``CSP_STORE``); for each visit a fresh browser context
   navigates to /hotspots and the clock stops when the map's canvas shows the district (over 5%
@@ -78,7 +79,7 @@ def _rings(geometry: dict):
 
 # -- warm page runs --------------------------------------------------------------------------
 
-STATES = ("count map", "points + heatmap", "Gi* hot spots", "LSOA profile")
+STATES = ("count map", "points + heatmap", "Gi* hot spots", "LSOA profile", "concentration tab")
 
 
 def _set_state(at, state: str, lsoa: str) -> None:
@@ -89,6 +90,8 @@ def _set_state(at, state: str, lsoa: str) -> None:
         at.selectbox(key="hot_measure").set_value("Hot and cold spots (Gi*)")
     elif state == "LSOA profile":
         at.selectbox(key="hot_lsoa").set_value(lsoa)
+    elif state == "concentration tab":
+        at.session_state["hot_section"] = "How concentrated crime is"
 
 
 def page_runs(store: Path, query: dict, reps: int) -> dict:
@@ -253,16 +256,23 @@ def render(r: dict) -> str:
               "come out in steps of about that. The map is \"drawn\" when more than 5% of the chart element's "
               "pixels are not white in an element screenshot; screenshots are taken back to back from when the "
               "element appears, so the time can be late by one screenshot (about 0.1 s)."]
-    lines += ["", "Where the draw time goes (investigated 2026-11-25, not re-measured by this script). The server "
-              "is not the bottleneck: the page's warm run is under 0.4 s above, and the map element appears "
-              "0.6-0.9 s after the sidebar click. The rest is the browser's main thread on this 2-core machine with "
-              "software WebGL (SwiftShader, `--disable-gpu`): loading and compiling the front end's lazily loaded "
-              "chunks (deck.gl's is the largest) and laying out the page's other elements (plotly charts, data "
-              "grids) while the server shares the same two cores. A page holding only a one-layer pydeck map, "
-              "served the same way, draws within 0.13-0.23 s of its element appearing, so deck.gl's own start-up "
-              "is not the floor. Opening the page by its URL in a fresh browser also loads the whole front end, "
-              "hence 7-18 s. On a desktop with a GPU and more cores this should be far shorter, but that is not "
-              "measured here: the target stays missed on this machine."]
+    lines += ["", "Where the draw time went, and what changed (investigated 2026-11-25 with Chromium's trace and "
+              "CPU profiler, one server on the demo store, after a warm-up visit). Until commit e83e11c the map was "
+              "drawn 3.6-4.8 s after the sidebar click. The server was not the bottleneck: its last message "
+              "reached the browser 0.6-0.7 s after the click. The trace showed one 2.6-3.0 s task on the "
+              "browser's main thread, almost all of it `GLES2::ReadPixels` waiting for the GPU process to finish "
+              "the map's first frame. Chromium runs with `--disable-gpu`, so WebGL is SwiftShader (software) and "
+              "the page is composited in software, which reads every WebGL frame back. Variants of the page, "
+              "cut after the map, timed from element to drawn: fill only 0.7 s; fill with LineLayer edges "
+              "1.1-1.4 s; fill with the GeoJsonLayer strokes the page had (deck.gl's PathLayer, with mitred "
+              "joints and caps) 2.1-2.3 s. The LSOA edges, the district outline and the selected or flagged "
+              "edges are now LineLayers (`csp_dash/charts/maps.py`, the note above `lsoa_layer`). The sections "
+              "below the map (the profile, the Gi* table, concentration) are now tabs, and only the open tab "
+              "runs and is sent. The map no longer waits behind their charts and tables, and Gi* is computed "
+              "only when the map or its tab shows it. Software WebGL is also what a browser without a usable "
+              "GPU uses (some council laptops and remote desktops), so the change helps real users too. Opening "
+              "the page by its URL in a fresh browser also loads the whole front end, which is why it takes "
+              "longer. The target is about navigating to the page inside the app."]
     return "\n".join(lines) + "\n"
 
 

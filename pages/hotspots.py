@@ -59,12 +59,14 @@ n_scope = len(table)
 gi_on = "rate" if table["residents"].notna().any() else "count"
 
 
-def _gi():
-    w = data.memo(store, "hot_queen", lambda: H.queen_weights(area.set_index("code")))
-    return H.getis_ord(table[gi_on], w)
+def hot_spots() -> H.GiResult:
+    """Getis-Ord Gi* on the LSOAs in scope: run (9,999 permutations) only when the map or the
+    hot-spot tab shows it, then kept for these filters."""
+    def compute():
+        w = data.memo(store, "hot_queen", lambda: H.queen_weights(area.set_index("code")))
+        return H.getis_ord(table[gi_on], w)
+    return data.memo(store, f"hot_gi|{key}|{gi_on}", compute)
 
-
-gi = data.memo(store, f"hot_gi|{key}|{gi_on}", _gi)
 
 # --- controls --------------------------------------------------------------------------------
 
@@ -93,17 +95,26 @@ if not view.previous:
     notes.append("The change on the previous period needs the months before the chosen ones, which the store "
                  "does not hold: choose a later start month.")
 
-# A click on the map chooses the profiled LSOA, once per click; the list below can still change it.
+# A click on the map chooses the profiled LSOA, once per click, and opens its profile below; the
+# list in the profile can still change it.
+SECTIONS = ["LSOA profile", "Tested hot and cold spots", "How concentrated crime is"]
 picked = maps.picked_code(st.session_state.get("hot_map"), "lsoas", table.index)
 if picked and picked != st.session_state.get("_hot_pick"):
     st.session_state["hot_lsoa"] = picked
+    st.session_state["hot_section"] = SECTIONS[0]
 st.session_state["_hot_pick"] = picked
+if "hot_lsoa" in st.session_state:
+    # Streamlit forgets a widget's value in a run that does not draw it; the list sits in a tab that
+    # may be closed, so keep the chosen LSOA (and its edge on the map) by setting it again.
+    st.session_state["hot_lsoa"] = st.session_state["hot_lsoa"]
 selected = st.session_state.get("hot_lsoa") if st.session_state.get("hot_lsoa") in table.index else None
 
 # --- the map ---------------------------------------------------------------------------------
 
+gi = hot_spots() if measure == C.GI else None
 shown = data.memo(store, f"hot_measure|{key}|{measure}|{method}", lambda: C.measure_colours(
-    table, measure, "quantile" if method == "Quantiles" else "natural", gi.table, view.previous, gi_on, gi.note))
+    table, measure, "quantile" if method == "Quantiles" else "natural", gi and gi.table, view.previous, gi_on,
+    gi.note if gi else ""))
 deck = data.memo(store, f"hot_deck|{key}|{measure}|{method}|{show_fill}|{show_points}|{show_heat}|{basemap}|"
                         f"{selected}", lambda: C.hotspot_deck(
     base[0], base[1], shown, tuple(scope.total_bounds), show_fill=show_fill, points=points,
@@ -127,17 +138,22 @@ st.caption(f"{view.records:,} records in {n_scope} LSOAs. Locations are police.u
            "not addresses.")
 presentation.slide_end()  # the slide: the map and its legend
 
-# --- profile -----------------------------------------------------------------------------------
+# --- below the map: one section at a time ------------------------------------------------------
+# Only the open tab runs and is sent to the browser (on_change="rerun"), so the map is drawn first
+# and fast instead of waiting behind charts and tables further down the page.
 
-st.subheader("LSOA profile")
 names, towns = table["name"].to_dict(), table["town"].to_dict()
-code = st.selectbox("Choose an LSOA (or click one on the map)", sorted(table.index, key=names.get), index=None,
-                    key="hot_lsoa", placeholder="Type a name, code or town",
-                    format_func=lambda c: f"{names[c]} · {towns[c]} · {c}")
-if code is None:
-    st.caption("Pick an LSOA for its crime mix against the area, its last 24 months with control limits, its "
-               "repeat locations, its deprivation and its rank in the area.")
-else:
+what = "rate per 1,000 residents" if gi_on == "rate" else "count of records (no population is loaded)"
+
+
+def lsoa_profile() -> None:
+    code = st.selectbox("Choose an LSOA (or click one on the map)", sorted(table.index, key=names.get), index=None,
+                        key="hot_lsoa", placeholder="Type a name, code or town",
+                        format_func=lambda c: f"{names[c]} · {towns[c]} · {c}")
+    if code is None:
+        st.caption("Pick an LSOA for its crime mix against the area, its last 24 months with control limits, "
+                   "its repeat locations, its deprivation and its rank in the area.")
+        return
     row = table.loc[code]
     trend = data.memo(store, f"hot_trend|{key}|{code}", lambda: H.lsoa_trend(
         crimes, code, filters.categories, filters.end, first_month))
@@ -185,48 +201,55 @@ else:
             st.dataframe(dep, hide_index=True, width="stretch")
             st.caption("Rank 1 and decile 1 = most deprived, among England's 32,844 LSOAs.")
 
-# --- tested hot spots ----------------------------------------------------------------------------
 
-st.subheader("Statistically tested hot and cold spots")
-what = "rate per 1,000 residents" if gi_on == "rate" else "count of records (no population is loaded)"
-if gi.note:
-    st.info(f"No hot-spot test for this selection: Getis-Ord Gi* {gi.note}.")
-else:
-    spots = gi.table[gi.table["hot_cold"].str.contains("spot")].join(table[["name", "town"]])
-    spots = spots.sort_values("gi_z", ascending=False).reset_index()
-    hot = int(spots["hot_cold"].str.startswith("Hot").sum())
-    st.write(f"**{hot} hot** and **{len(spots) - hot} cold** spot{'s' if len(spots) != 1 else ''} among "
-             f"{gi.n} LSOAs, on each LSOA's {what}, at 90% confidence or more.")
-    if len(spots):
-        out = spots[["hot_cold", "name", "town", "code", "value", "gi_z", "p_value"]].rename(columns={
-            "hot_cold": "class", "value": gi_on, "gi_z": "Gi* z", "p_value": "p (two-sided)"})
-        st.dataframe(out.round({"rate": 1, "Gi* z": 2}), hide_index=True, width="stretch")
-        layout.data_download(out, "hot_and_cold_spots", key="dl_hot_spots")
-if gi.islands:
-    st.caption(f"{len(gi.islands)} LSOA{'s' if len(gi.islands) != 1 else ''} with no neighbouring LSOA "
-               f"{'were' if len(gi.islands) != 1 else 'was'} left out of Gi* as "
-               f"island{'s' if len(gi.islands) != 1 else ''}: named in the method below.")
-with st.expander("How hot spots are tested"):
-    st.markdown(H.method_text(what, [f"{names.get(c, c)} ({c})" for c in gi.islands]))
+def tested_hot_spots() -> None:
+    gi = hot_spots()
+    if gi.note:
+        st.info(f"No hot-spot test for this selection: Getis-Ord Gi* {gi.note}.")
+    else:
+        spots = gi.table[gi.table["hot_cold"].str.contains("spot")].join(table[["name", "town"]])
+        spots = spots.sort_values("gi_z", ascending=False).reset_index()
+        hot = int(spots["hot_cold"].str.startswith("Hot").sum())
+        st.write(f"**{hot} hot** and **{len(spots) - hot} cold** spot{'s' if len(spots) != 1 else ''} among "
+                 f"{gi.n} LSOAs, on each LSOA's {what}, at 90% confidence or more. Colour the map by "
+                 "\"Hot and cold spots (Gi*)\" to see where they are.")
+        if len(spots):
+            out = spots[["hot_cold", "name", "town", "code", "value", "gi_z", "p_value"]].rename(columns={
+                "hot_cold": "class", "value": gi_on, "gi_z": "Gi* z", "p_value": "p (two-sided)"})
+            st.dataframe(out.round({"rate": 1, "Gi* z": 2}), hide_index=True, width="stretch")
+            layout.data_download(out, "hot_and_cold_spots", key="dl_hot_spots")
+    if gi.islands:
+        st.caption(f"{len(gi.islands)} LSOA{'s' if len(gi.islands) != 1 else ''} with no neighbouring LSOA "
+                   f"{'were' if len(gi.islands) != 1 else 'was'} left out of Gi* as "
+                   f"island{'s' if len(gi.islands) != 1 else ''}: named in the method below.")
+    with st.expander("How hot spots are tested"):
+        st.markdown(H.method_text(what, [f"{names.get(c, c)} ({c})" for c in gi.islands]))
 
-# --- concentration -------------------------------------------------------------------------------
 
-st.subheader("How concentrated is crime?")
-cols = st.columns(3)
-for col, (_, a), (_, b) in zip(cols, view.concentration_lsoas.iterrows(), view.concentration_locations.iterrows()):
-    col.metric(f"Records in the busiest {a['top']} of LSOAs",
-               f"{a['share_of_records']:.0%}" if pd.notna(a["share_of_records"]) else "n/a")
-    col.caption(f"{a['places']} of {a['of_places']} LSOAs. The busiest {b['top']} of locations "
-                f"({b['places']:,} of {b['of_places']:,}) hold {b['share_of_records']:.0%}."
-                if pd.notna(b["share_of_records"]) else f"{a['places']} of {a['of_places']} LSOAs.")
-layout.chart(C.lorenz_figure({"LSOAs": view.lorenz_lsoas, "locations (snap points)": view.lorenz_locations}))
-st.caption("The further a line bows above the diagonal, the more crime is concentrated in few places. Every LSOA in "
-           "scope counts, including any with no records; locations are snap points with a record.")
-st.markdown("**Repeat locations**: the busiest snap points with two or more records")
-rep = view.repeats.assign(town=view.repeats["lsoa_code"].map(towns), LSOA=view.repeats["lsoa_code"].map(names))
-rep = rep[["location", "town", "records", "top_category", "LSOA"]].rename(columns={"top_category": "most often"})
-st.dataframe(rep.head(10), hide_index=True, width="stretch")
-layout.data_download(rep, "repeat_locations", key="dl_hot_locations",
-                     label=f"Show the busiest {len(rep):,} repeat locations")
-layout.data_download(table.reset_index(), "lsoa_measures", label="Show the LSOA table behind the map",
-                     key="dl_hot_lsoas")
+def concentration() -> None:
+    cols = st.columns(3)
+    for col, (_, a), (_, b) in zip(cols, view.concentration_lsoas.iterrows(),
+                                   view.concentration_locations.iterrows()):
+        col.metric(f"Records in the busiest {a['top']} of LSOAs",
+                   f"{a['share_of_records']:.0%}" if pd.notna(a["share_of_records"]) else "n/a")
+        col.caption(f"{a['places']} of {a['of_places']} LSOAs. The busiest {b['top']} of locations "
+                    f"({b['places']:,} of {b['of_places']:,}) hold {b['share_of_records']:.0%}."
+                    if pd.notna(b["share_of_records"]) else f"{a['places']} of {a['of_places']} LSOAs.")
+    layout.chart(C.lorenz_figure({"LSOAs": view.lorenz_lsoas, "locations (snap points)": view.lorenz_locations}))
+    st.caption("The further a line bows above the diagonal, the more crime is concentrated in few places. Every "
+               "LSOA in scope counts, including any with no records; locations are snap points with a record.")
+    st.markdown("**Repeat locations**: the busiest snap points with two or more records")
+    rep = view.repeats.assign(town=view.repeats["lsoa_code"].map(towns), LSOA=view.repeats["lsoa_code"].map(names))
+    rep = rep[["location", "town", "records", "top_category", "LSOA"]].rename(columns={"top_category": "most often"})
+    st.dataframe(rep.head(10), hide_index=True, width="stretch")
+    layout.data_download(rep, "repeat_locations", key="dl_hot_locations",
+                         label=f"Show the busiest {len(rep):,} repeat locations")
+    layout.data_download(table.reset_index(), "lsoa_measures", label="Show the LSOA table behind the map",
+                         key="dl_hot_lsoas")
+
+
+for tab, section in zip(st.tabs(SECTIONS, key="hot_section", on_change="rerun"),
+                        (lsoa_profile, tested_hot_spots, concentration)):
+    if tab.open:
+        with tab:
+            section()

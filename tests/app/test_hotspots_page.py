@@ -15,13 +15,24 @@ import pandas as pd
 import pytest
 
 from csp_dash.analysis import hotspots as H
+from csp_dash.charts import maps
 
 PAGE = "pages/hotspots.py"
+SECTIONS = ["LSOA profile", "Tested hot and cold spots", "How concentrated crime is"]
 
 
 def open_page(app_for, store, **query):
     at = app_for(store.path, **query).run()
     at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def open_section(at, section: str):
+    """Open a tab below the map, as a click on its label does (the tabs rerun the page)."""
+    at.session_state["hot_section"] = section
+    at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     return at
@@ -40,14 +51,18 @@ def legend_text(at) -> str:
 def test_the_map_shows_every_lsoa_with_a_stated_legend_offline(app_for, demo_store):
     at = open_page(app_for, demo_store)
     assert at.title[0].value == "Hotspot map"
-    assert [s.value for s in at.subheader] == ["LSOA profile", "Statistically tested hot and cold spots",
-                                               "How concentrated is crime?"]
+    # Below the map, one section at a time: only the open tab is run and sent, so the map draws first.
+    assert [t.label for t in at.tabs] == SECTIONS
+    assert at.session_state["hot_section"] == "LSOA profile"
+    assert at.selectbox(key="hot_lsoa").value is None
+    assert not at.get("plotly_chart") and not at.dataframe and not at.expander
     # Every month is chosen, so there is no earlier period to compare with.
     assert at.selectbox(key="hot_measure").options == ["Records", "Rate per 1,000 residents", "IMD decile",
                                                    "Hot and cold spots (Gi*)"]
     assert any("change on the previous period needs the months before" in c.value for c in at.caption)
     spec = deck_spec(at)
-    assert [layer["id"] for layer in spec["layers"]] == ["lsoas", "outline"]
+    assert [layer["id"] for layer in spec["layers"]] == ["lsoas", "lsoa_edges", "outline"]
+    assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer", "LineLayer", "LineLayer"]
     assert spec["mapStyle"] == "__MAP_STYLE__" and "mapProvider" not in spec  # no basemap: works offline
     features = spec["layers"][0]["data"]["features"]
     assert len(features) == 157
@@ -91,7 +106,7 @@ def test_choosing_an_lsoa_from_the_list_opens_its_profile(app_for, demo_store):
     assert shown["records"].tolist() == points[points >= 2].sort_values(ascending=False).head(10).tolist()
     assert "**Repeat locations in this LSOA**" in [m.value for m in at.markdown]
     assert "Snap points with 2 or more records in Apr 2015 to Mar 2021, busiest first (at most 10)." in captions
-    assert len(at.get("plotly_chart")) == 3  # crime mix, control chart, concentration curve
+    assert len(at.get("plotly_chart")) == 2  # crime mix, control chart
     # The chosen LSOA is edged on the map.
     assert [layer["id"] for layer in deck_spec(at)["layers"]][-1] == "selected"
 
@@ -120,14 +135,23 @@ def test_a_click_on_the_map_opens_that_lsoas_profile(app_for, demo_store):
     assert profile_heading(at).startswith(f"### {lsoas['name'].iloc[17]} · ")
     assert profile_heading(at).endswith(f" · {code}")
     layers = deck_spec(at)["layers"]
-    assert layers[-1]["id"] == "selected" and layers[-1]["data"]["features"][0]["properties"]["code"] == code
+    feature = next(f for f in layers[0]["data"]["features"] if f["properties"]["code"] == code)
+    assert layers[-1]["id"] == "selected"
+    assert layers[-1]["data"] == maps.ring_segments([feature["geometry"]])  # its edge, every side once
     # The list can still change it while the map's selection stays: a click counts once.
     other = lsoas["code"].iloc[3]
     at.selectbox(key="hot_lsoa").set_value(other).run()
     assert profile_heading(at).endswith(f" · {other}")
-    # A click on another LSOA opens that one.
+    # Another tab keeps the chosen LSOA edged on the map, and the profile comes back with it.
+    open_section(at, "How concentrated crime is")
+    assert profile_heading(at) is None and deck_spec(at)["layers"][-1]["id"] == "selected"
+    open_section(at, "LSOA profile")
+    assert profile_heading(at).endswith(f" · {other}")
+    # A click on another LSOA opens that one, and brings its profile's tab to the front.
+    open_section(at, "Tested hot and cold spots")
     at.session_state["hot_map"] = selection(lsoas["code"].iloc[40], 40)
     at.run()
+    assert at.session_state["hot_section"] == "LSOA profile"
     assert profile_heading(at).endswith(f" · {lsoas['code'].iloc[40]}")
 
 
@@ -161,7 +185,8 @@ def test_an_island_is_left_out_of_gi_star_and_named(app_for, demo_store):
         ring = dict.fromkeys(n for c in chosen for n in w.neighbors[c] if n not in chosen)
         chosen += list(ring)[: 24 - len(chosen)]
     island = next(c for c in area.index if c not in chosen and not set(w.neighbors[c]) & set(chosen))
-    at = open_page(app_for, demo_store, scope="lsoas", lsoa=",".join(chosen + [island]))
+    at = open_section(open_page(app_for, demo_store, scope="lsoas", lsoa=",".join(chosen + [island])),
+                      "Tested hot and cold spots")
     assert "1 LSOA with no neighbouring LSOA was left out of Gi* as island: named in the method below." in [
         c.value for c in at.caption]
     assert [i.value for i in at.info] == []  # the test ran
@@ -192,6 +217,7 @@ def test_change_on_the_previous_period_and_hot_spots(app_for, demo_store):
                for f in features if f["properties"]["title"] != "Outside the chosen area")
     at.selectbox(key="hot_measure").set_value("Hot and cold spots (Gi*)").run()
     assert not at.exception and not at.error
+    open_section(at, "Tested hot and cold spots")
     assert "Hot spot, 99%" in legend_text(at) and "Cold spot, 99%" in legend_text(at)
     sentence = next(m.value for m in at.markdown if "spot" in m.value and "among" in m.value)
     found = re.match(r"\*\*(\d+) hot\*\* and \*\*(\d+) cold\*\* spots? among 157 LSOAs, on each LSOA's rate "
@@ -230,10 +256,11 @@ def test_points_for_a_small_selection_and_squares_for_a_large_one(app_for, demo_
 
 
 def test_real_data_without_population_maps_counts_and_says_why(app_for, real_store):
-    at = open_page(app_for, real_store)
+    at = open_section(open_page(app_for, real_store), "Tested hot and cold spots")
     assert "Rate per 1,000 residents" not in at.selectbox(key="hot_measure").options
     assert any("No population is loaded for these LSOAs" in c.value for c in at.caption)
     assert any("count of records (no population is loaded)" in m.value for m in at.markdown)
+    open_section(at, "How concentrated crime is")
     crimes = real_store.read("crimes", columns=["lsoa_code"])
     conc = H.concentration(crimes["lsoa_code"].value_counts().reindex(
         real_store.read("lsoas", columns=["code", "area"]).query("area")["code"], fill_value=0))

@@ -44,7 +44,8 @@ def test_each_page_stops_after_its_slide(app_for, demo_store, path, title, subhe
     assert _below_the_fold(at) == []
     # The same page outside presentation mode goes on past the slide.
     page = _page(app_for, demo_store.path, path)
-    assert page_only in [h.value for h in page.header] + [s.value for s in page.subheader]
+    assert page_only in [h.value for h in page.header] + [s.value for s in page.subheader] + [
+        t.label for t in page.tabs]
 
 
 def test_the_priorities_slide_is_the_status_of_each_priority(app_for, demo_store):

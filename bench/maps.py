@@ -49,7 +49,8 @@ TWO_YEARS = {"from": "2019-04", "to": "2021-03"}
 
 
 def json_sizes(store: Path) -> dict:
-    """Bytes of the LSOA layer's GeoJSON (as pydeck serialises it) at several tolerances."""
+    """Bytes of the LSOA layers' JSON (fill and edges, as the page serialises them) at several
+    tolerances."""
     import pandas as pd
 
     from csp_dash.charts import maps
@@ -65,7 +66,8 @@ def json_sizes(store: Path) -> dict:
         t0 = time.perf_counter()
         geo = maps.simplified_geojson(area, props, tolerance_m=tol)
         seconds = time.perf_counter() - t0
-        spec = maps.deck([maps.lsoa_layer(geo)], tuple(area.total_bounds)).to_json()
+        # The LSOAs as the maps send them: the filled polygons and their edges (a LineLayer).
+        spec = maps.deck([maps.lsoa_layer(geo), maps.lsoa_edges_layer(geo)], tuple(area.total_bounds)).to_json()
         vertices = sum(len(ring) for f in geo["features"] for ring in _rings(f["geometry"]))
         out[f"{tol:g}"] = {"bytes": len(spec.encode()), "vertices": vertices, "seconds": seconds}
     return {"lsoas": len(area), "by_tolerance_m": out}
@@ -215,7 +217,8 @@ def render(r: dict) -> str:
         f"({r['stores']['big']['crimes']:,} records, 120 months). \"Two years\" is the filter "
         f"{TWO_YEARS['from']} to {TWO_YEARS['to']}.", "",
         "LSOA layer JSON (the district's 157 LSOAs as GeoJSON inside pydeck's spec, with the page's tooltip "
-        "properties and colours; the boundaries are ONS's super-generalised 2011 LSOAs):", "",
+        "properties and colours, and their edges as a LineLayer; written without indentation, as the maps send "
+        "it; the boundaries are ONS's super-generalised 2011 LSOAs):", "",
         "| simplification tolerance | vertices | JSON | target < 3 MB |", "| ---: | ---: | ---: | --- |",
     ]
     for tol, s in r["json"]["by_tolerance_m"].items():

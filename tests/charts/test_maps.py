@@ -193,6 +193,9 @@ def test_deck_has_no_basemap_offline_and_a_keyless_one_on_request():
     # Plain strings become JavaScript expressions in pydeck; units must stay literal strings,
     # or deck.gl draws lines metres wide and the map turns to one block of outline colour.
     assert outline["widthUnits"] == "pixels"
+    # Sent without pydeck's indentation (most of the bytes of GeoJSON), and the same JSON each time.
+    text = maps.deck(layers, bounds).to_json()
+    assert "\n" not in text and ", " not in text and json.loads(text) == offline
     online = _spec(maps.deck(layers, bounds, basemap=True))
     assert online["mapProvider"] == "carto"
     assert online["mapStyle"] == "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"

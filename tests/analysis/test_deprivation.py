@@ -258,13 +258,18 @@ def test_fifth_share_known_answer():
     assert row["ratio"] == pytest.approx(0.75 / (3000 / 3500))
 
 
-def test_demo_fifth_holds_more_crime_than_residents(demo_store):
-    crimes = demo_store.read("crimes", columns=["month", "category", "lsoa_code"])
-    dep, population = demo_store.read("deprivation"), demo_store.read("population")
-    codes = area_codes(demo_store)
+def demo_view(store):
+    """The Deprivation page's view of the whole demo store, with the crimes and deprivation it read."""
+    crimes = store.read("crimes", columns=["month", "category", "lsoa_code"])
+    dep, population = store.read("deprivation"), store.read("population")
     months = S.month_index(crimes["month"].min(), crimes["month"].max())
-    view = D.deprivation_view(crimes, dep, population, codes, months,
+    view = D.deprivation_view(crimes, dep, population, area_codes(store), months,
                               D.rate_groups(sorted(crimes["category"].unique())), "Central Bedfordshire")
+    return view, crimes, dep
+
+
+def test_demo_fifth_holds_more_crime_than_residents(demo_store):
+    view, crimes, dep = demo_view(demo_store)
     fifth = view.fifth.set_index("group")
     fifth_codes = set(dep.loc[dep["imd_decile"].isin([1, 2]), "lsoa_code"])
     crime = crimes[crimes["category"] != S.ASB]
@@ -277,12 +282,7 @@ def test_demo_fifth_holds_more_crime_than_residents(demo_store):
 # -- correlations -----------------------------------------------------------------------
 
 def test_domain_correlations_agree_with_scipy_on_the_demo(demo_store):
-    crimes = demo_store.read("crimes", columns=["month", "category", "lsoa_code"])
-    dep, population = demo_store.read("deprivation"), demo_store.read("population")
-    codes = area_codes(demo_store)
-    months = S.month_index(crimes["month"].min(), crimes["month"].max())
-    view = D.deprivation_view(crimes, dep, population, codes, months,
-                              D.rate_groups(sorted(crimes["category"].unique())), "Central Bedfordshire")
+    view, crimes, dep = demo_view(demo_store)
     corr = view.correlations.set_index(["group", "domain"])
     assert list(corr.loc[S.ALL_CRIME].index) == list(D.DOMAINS)
     rates = view.lsoa_rates[view.lsoa_rates["group"] == S.ALL_CRIME].set_index("lsoa_code")["rate"]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 
@@ -64,3 +67,148 @@ def rejects_by_reason(rejects: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ]
     out = pd.DataFrame(rows, columns=["table", "reason", "rows"])
     return out.sort_values(["rows", "table"], ascending=[False, True]).reset_index(drop=True)
+
+
+# --- coverage of a range: the one notion every figure goes through ---------------------------
+#
+# A month is *held* when the store holds police.uk data for it (any record at all in the
+# area). A held month with no record of some category is a true zero; a month that is not
+# held is unknown and is NaN in every series, never zero. Every comparison pairs months and
+# keeps only the pairs held on both sides; every rate uses held months as its exposure; every
+# baseline is a run of consecutive held months.
+
+MIN_PAIRED_SHARE = 0.5  # a comparison needs at least half its months held on both sides
+
+
+def held_months(months) -> pd.DatetimeIndex:
+    """The distinct months the store holds, sorted (from the crimes table's ``month``)."""
+    return pd.DatetimeIndex(sorted(pd.unique(pd.Series(months).dropna()))) if len(months) else pd.DatetimeIndex([])
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which months of a range the store holds."""
+
+    months: pd.DatetimeIndex  # every calendar month of the range
+    held: pd.DatetimeIndex  # those the store holds
+
+    @property
+    def missing(self) -> pd.DatetimeIndex:
+        return self.months.difference(self.held)
+
+    @property
+    def complete(self) -> bool:
+        return len(self.missing) == 0
+
+    def mask(self, index) -> np.ndarray:
+        """True where a month of ``index`` is held."""
+        return np.asarray(pd.DatetimeIndex(index).isin(self.held))
+
+    def describe(self) -> str:
+        """"61 of 87 months held; no data for Mar 2019 to Apr 2021 (26 months)"."""
+        n, total = len(self.held), len(self.months)
+        if total == 0:
+            return "no months in range"
+        if self.complete:
+            return f"all {total} months held"
+        return (f"{n} of {total} months held; no data for " + "; ".join(month_ranges(list(self.missing))))
+
+    def as_dict(self) -> dict:
+        return {"months_in_range": len(self.months), "months_held": len(self.held),
+                "months_missing": len(self.missing),
+                "first": _ym(self.months[0]) if len(self.months) else None,
+                "last": _ym(self.months[-1]) if len(self.months) else None,
+                "missing": [_ym(m) for m in self.missing], "missing_ranges": month_ranges(list(self.missing))}
+
+
+def _ym(m) -> str:
+    return f"{pd.Timestamp(m):%Y-%m}"
+
+
+def coverage(held, start: pd.Timestamp, end: pd.Timestamp) -> Coverage:
+    """The coverage of the months ``start`` to ``end`` (inclusive) by the ``held`` months."""
+    months = pd.date_range(start, end, freq="MS") if start is not None and end is not None and start <= end \
+        else pd.DatetimeIndex([])
+    return Coverage(months=months, held=months.intersection(pd.DatetimeIndex(held)))
+
+
+@dataclass(frozen=True)
+class PairedMonths:
+    """Two periods of equal length compared month by month, keeping only the months held on
+    both sides (``current[i]`` pairs with ``baseline[i]``)."""
+
+    current: pd.DatetimeIndex  # the current period's months kept
+    baseline: pd.DatetimeIndex  # their partners in the baseline period
+    length: int  # months in each period as asked
+    dropped: tuple[pd.Timestamp, ...]  # months of either period left out (they or their partner not held)
+    missing: tuple[pd.Timestamp, ...]  # months of either period the store does not hold
+
+    @property
+    def enough(self) -> bool:
+        """At least ``MIN_PAIRED_SHARE`` of the months (and one) are held on both sides."""
+        return len(self.current) >= max(1, int(np.ceil(self.length * MIN_PAIRED_SHARE)))
+
+    @property
+    def complete(self) -> bool:
+        return len(self.current) == self.length
+
+    def note(self) -> str:
+        """Why months were left out, naming the months the store does not hold; '' when none were."""
+        if self.complete:
+            return ""
+        kept = len(self.current)
+        gone = "; ".join(month_ranges(list(self.missing)))
+        if not self.enough:
+            return (f"withheld: only {kept} of {self.length} months are held in both periods (the store holds no "
+                    f"data for {gone}), and a comparison needs at least {max(1, int(np.ceil(self.length * MIN_PAIRED_SHARE)))}")
+        return (f"compares the {kept} of {self.length} months held in both periods; the store holds no data for "
+                f"{gone}, so those months and their partners are left out")
+
+
+def paired_months(current: pd.DatetimeIndex, baseline: pd.DatetimeIndex, held) -> PairedMonths:
+    """Pair ``current[i]`` with ``baseline[i]`` and keep the pairs held on both sides."""
+    current, baseline = pd.DatetimeIndex(current), pd.DatetimeIndex(baseline)
+    if len(current) != len(baseline):
+        raise ValueError(f"periods must be the same length; got {len(current)} and {len(baseline)} months")
+    held = pd.DatetimeIndex(held)
+    both = current.isin(held) & baseline.isin(held)
+    dropped = sorted(set(current[~both]) | set(baseline[~both]))
+    missing = sorted((set(current) | set(baseline)) - set(held))
+    return PairedMonths(current=current[both], baseline=baseline[both], length=len(current),
+                        dropped=tuple(dropped), missing=tuple(missing))
+
+
+def previous_months(months: pd.DatetimeIndex, lag: int | None = None) -> pd.DatetimeIndex:
+    """The months ``lag`` months earlier (default: the period just before, as long as ``months``)."""
+    months = pd.DatetimeIndex(months)
+    lag = len(months) if lag is None else lag
+    return pd.DatetimeIndex([m - pd.DateOffset(months=lag) for m in months])
+
+
+def runs(held) -> list[pd.DatetimeIndex]:
+    """The held months split into runs of consecutive months, oldest first."""
+    out: list[pd.DatetimeIndex] = []
+    current: list[pd.Timestamp] = []
+    for m in sorted(pd.DatetimeIndex(held)):
+        if current and m != current[-1] + pd.offsets.MonthBegin(1):
+            out.append(pd.DatetimeIndex(current))
+            current = []
+        current.append(m)
+    if current:
+        out.append(pd.DatetimeIndex(current))
+    return out
+
+
+def baseline_run(held, before: pd.Timestamp | None = None, min_months: int = 12,
+                 max_months: int | None = None) -> pd.DatetimeIndex | None:
+    """The default baseline: the latest run of consecutive held months ending before ``before``
+    (all held months when None), its latest ``max_months`` at most; None when no run before
+    then has ``min_months``. A baseline never straddles a gap: months either side of a gap
+    may differ in recording, boundaries or the world itself."""
+    held = pd.DatetimeIndex(held)
+    if before is not None:
+        held = held[held < pd.Timestamp(before)]
+    for run in reversed(runs(held)):
+        if len(run) >= min_months:
+            return run[-max_months:] if max_months else run
+    return None

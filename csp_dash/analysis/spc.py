@@ -1,4 +1,5 @@
-"""Statistical process control: c-, u- and XmR charts with the standard signal rules.
+"""Statistical process control: c-, u-, Laney u'/c'- and XmR charts with the standard signal
+rules, and the one choice of chart and baseline every page uses (``series_chart``).
 
 Limits come from a baseline period (all points by default) and are extended to every
 point, so a later change shows up against the earlier "normal". The rules are those of NHS
@@ -6,17 +7,22 @@ England's "Making Data Count" and the Western Electric handbook (docs/methods.md
 charts").
 
 Pure functions: Series in, DataFrames out. A NaN value (a month with no data) takes no part
-in the limits, raises no signal and breaks any run or trend it falls in.
+in the limits, raises no signal and breaks any run, trend, 2-of-3 pattern or moving range it
+falls in.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-CHART_TYPES = ("c", "u", "xmr")
+from csp_dash.analysis import coverage
+from csp_dash.analysis.dispersion import Dispersion, pearson_dispersion
+
+CHART_TYPES = ("c", "u", "xmr", "laney")
 RUN_LENGTH = 7  # points on one side of the centre
 TREND_LENGTH = 6  # points each strictly above (or below) the one before
 D2 = 1.128  # bias constant turning the mean moving range of two points into sigma
@@ -25,6 +31,17 @@ BEYOND = "beyond a control limit"
 TWO_OF_THREE = "2 of 3 beyond 2 sigma"
 SIGNAL_COLUMNS = ["rule", "start", "end", "direction", "text"]
 
+LANEY_U = "Laney u\u2032-chart"
+LANEY_C = "Laney c\u2032-chart (XmR of the counts)"
+
+
+def chart_name(kind: str, exposure: bool = False) -> str:
+    """The chart's name in words: "c-chart", "u-chart", "XmR chart", "Laney u\u2032-chart" (with
+    exposure) or "Laney c\u2032-chart (XmR of the counts)" (without)."""
+    if kind == "laney":
+        return LANEY_U if exposure else LANEY_C
+    return {"c": "c-chart", "u": "u-chart", "xmr": "XmR chart"}[kind]
+
 
 def control_chart(values: pd.Series, kind: str = "c", exposure: pd.Series | None = None,
                   baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> pd.DataFrame:
@@ -32,26 +49,39 @@ def control_chart(values: pd.Series, kind: str = "c", exposure: pd.Series | None
 
     Parameters
     ----------
-    values : counts (c, u) or measurements (xmr), indexed by month.
+    values : counts (c, u, laney) or measurements (xmr), indexed by month; NaN = no data.
     kind : "c" (counts, equal opportunity each month), "u" (counts over a varying
-        exposure, e.g. residents in thousands), or "xmr" (any measurement).
-    exposure : for "u" only: the exposure of each month, aligned on the index; the plotted
-        value is counts / exposure, so pass residents / 1000 to plot a rate per 1,000.
+        exposure, e.g. residents in thousands), "laney" (Laney's u'-chart with exposure, c'-chart
+        without: c or u limits widened by the month-to-month spread of the standardised values,
+        for counts that vary more than Poisson counts), or "xmr" (any measurement).
+    exposure : for "u" (required) and "laney" (optional): the exposure of each month, aligned
+        on the index; the plotted value is counts / exposure, so pass residents / 1000 to plot
+        a rate per 1,000.
     baseline : (first, last) month, inclusive, whose points set the limits; None = all.
 
     Returns
     -------
     DataFrame indexed like ``values``: value, centre, sigma, ucl, lcl (3 sigma), uwl, lwl
     (2 sigma), in_baseline, and the signal flags beyond, run, trend, two_of_three,
-    any_signal. Lower lines are floored at 0 for c and u charts.
+    any_signal. A Laney chart also has ``sigma_z`` (after sigma): the spread of the
+    standardised values, 1 for Poisson counts; its ``sigma`` is sigma_i x sigma_z. Lower lines
+    are floored at 0 for c, u and Laney charts. ``attrs`` holds "kind" and "chart_name".
+
+    Laney (Quality Engineering 14(4), 2002): u_i = x_i / n_i, centre u = sum x / sum n over
+    the baseline, sigma_i = sqrt(u / n_i), z_i = (u_i - u) / sigma_i, sigma_z = mean moving
+    range of z over neighbouring baseline months that both have a value / 1.128; limits
+    u +- 3 sigma_i sigma_z. Without exposure sigma_i = sqrt(c) for every month, so the limits
+    are c +- 3 x (mean moving range of the counts) / 1.128: an XmR chart of the counts.
     """
     if kind not in CHART_TYPES:
         raise ValueError(f"kind must be one of {', '.join(CHART_TYPES)}; got {kind!r}")
     counts = pd.to_numeric(values, errors="raise").astype("float64")
     index = values.index
-    if kind == "u":
-        if exposure is None:
-            raise ValueError("a u-chart needs exposure (e.g. residents in thousands for each month)")
+    if kind == "u" and exposure is None:
+        raise ValueError("a u-chart needs exposure (e.g. residents in thousands for each month)")
+    if exposure is not None and kind not in ("u", "laney"):
+        raise ValueError(f"exposure is for u- and Laney charts only; kind is {kind!r}")
+    if exposure is not None:
         exp = exposure.reindex(index).astype("float64")
         unusable = counts.notna() & ~(exp > 0)
         if unusable.any():
@@ -60,8 +90,6 @@ def control_chart(values: pd.Series, kind: str = "c", exposure: pd.Series | None
             raise ValueError(f"exposure must be a positive number for every month with a value; "
                              f"{_label(index[at])} has {'none' if math.isnan(bad) else f'{bad:g}'}")
         plotted = counts / exp
-    elif exposure is not None:
-        raise ValueError(f"exposure is for u-charts only; kind is {kind!r}")
     else:
         plotted = counts
 
@@ -69,32 +97,45 @@ def control_chart(values: pd.Series, kind: str = "c", exposure: pd.Series | None
     usable = in_baseline & plotted.notna().to_numpy()
     if not usable.any():
         raise ValueError("the baseline period holds no values to set the limits from")
-    if kind == "c":
+    # Neighbouring baseline months that both have a value: the only moving ranges taken.
+    pairs = usable[1:] & usable[:-1]
+    sigma_z = None
+    if kind in ("c", "xmr") or (kind == "laney" and exposure is None):
         centre = float(plotted[usable].mean())
+    else:
+        centre = float(counts[usable].sum() / exp[usable].sum())
+    if kind == "c":
         sigma = np.full(len(index), math.sqrt(centre))
     elif kind == "u":
-        centre = float(counts[usable].sum() / exp[usable].sum())
         sigma = np.sqrt(centre / exp.to_numpy())
-    else:
-        centre = float(plotted[usable].mean())
-        # Moving ranges only between neighbouring baseline points that both have a value.
-        pairs = usable[1:] & usable[:-1]
+    elif kind == "xmr":
         ranges = np.abs(np.diff(plotted.to_numpy()))[pairs]
         if len(ranges) == 0:
             raise ValueError("an XmR chart needs at least two consecutive baseline values")
         sigma = np.full(len(index), ranges.mean() / D2)
+    else:
+        if not centre > 0:
+            raise ValueError("a Laney chart needs some records in the baseline months")
+        sigma_i = np.full(len(index), math.sqrt(centre)) if exposure is None else np.sqrt(centre / exp.to_numpy())
+        z = (plotted.to_numpy() - centre) / sigma_i
+        ranges = np.abs(np.diff(z))[pairs]
+        if len(ranges) == 0:
+            raise ValueError("a Laney chart needs at least two consecutive baseline values")
+        sigma_z = float(ranges.mean() / D2)
+        sigma = sigma_i * sigma_z
 
-    floor = 0.0 if kind in ("c", "u") else -np.inf
-    chart = pd.DataFrame({
-        "value": plotted.to_numpy(),
-        "centre": centre,
-        "sigma": sigma,
+    floor = 0.0 if kind in ("c", "u", "laney") else -np.inf
+    columns = {"value": plotted.to_numpy(), "centre": centre, "sigma": sigma}
+    if sigma_z is not None:
+        columns["sigma_z"] = sigma_z
+    columns.update({
         "ucl": centre + 3 * sigma,
         "lcl": np.maximum(centre - 3 * sigma, floor),
         "uwl": centre + 2 * sigma,
         "lwl": np.maximum(centre - 2 * sigma, floor),
         "in_baseline": in_baseline,
-    }, index=index)
+    })
+    chart = pd.DataFrame(columns, index=index)
     flags = {rule: np.zeros(len(index), bool) for rule in ("beyond", "run", "trend", "two_of_three")}
     for rule, first, last, direction in _episodes(chart):
         if rule == "two_of_three":
@@ -105,6 +146,8 @@ def control_chart(values: pd.Series, kind: str = "c", exposure: pd.Series | None
     for rule, flag in flags.items():
         chart[rule] = flag
     chart["any_signal"] = chart[["beyond", "run", "trend", "two_of_three"]].any(axis=1)
+    chart.attrs["kind"] = kind
+    chart.attrs["chart_name"] = chart_name(kind, exposure is not None)
     return chart
 
 
@@ -151,6 +194,150 @@ def describe_signals(chart: pd.DataFrame) -> pd.DataFrame:
     return table[SIGNAL_COLUMNS].reset_index(drop=True)
 
 
+# -- one chart and one baseline per series: what every page uses --------------------------------
+
+@dataclass(frozen=True, eq=False)
+class ChartChoice:
+    """Which control chart a series gets, and why."""
+
+    kind: str  # "c", "u" or "laney": the ``control_chart`` kind
+    name: str  # "c-chart", "u-chart", "Laney u\u2032-chart", "Laney c\u2032-chart (XmR of the counts)"
+    dispersion: Dispersion  # Pearson dispersion of the baseline months
+    reason: str  # one plain sentence, starting with the name
+
+
+def choose_chart(values: pd.Series, exposure: pd.Series | None = None,
+                 baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> ChartChoice:
+    """The chart for a count series: a Laney chart when the baseline months vary significantly
+    more than Poisson counts would (``Dispersion.overdispersed``), otherwise a c-chart (no
+    exposure) or a u-chart (exposure).
+
+    The dispersion is ``pearson_dispersion`` of the baseline months (``baseline`` = (first,
+    last) inclusive; None = every month) as one group of constant rate, with their exposures
+    when given; months without data (NaN) are left out.
+    """
+    counts = pd.to_numeric(values, errors="raise").astype("float64")
+    mask = _baseline_mask(values.index, baseline)
+    exps = None
+    if exposure is not None:
+        exps = [exposure.reindex(values.index).astype("float64").to_numpy()[mask]]
+    dispersion = pearson_dispersion([counts.to_numpy()[mask]], exps)
+    if dispersion.overdispersed:
+        name = chart_name("laney", exposure is not None)
+        reason = (f"{name}: the baseline months vary {dispersion.phi:.1f} times as much as Poisson counts would "
+                  f"(dispersion test {_p_words(dispersion.p_value)}), so Poisson limits would flag ordinary months.")
+        return ChartChoice("laney", name, dispersion, reason)
+    kind = "c" if exposure is None else "u"
+    name = chart_name(kind)
+    if dispersion.df <= 0:
+        reason = (f"{name}: too few baseline months with records to test whether they vary more than Poisson "
+                  "counts would, so Poisson limits are used.")
+    else:
+        reason = (f"{name}: the baseline months vary as Poisson counts do "
+                  f"(dispersion test {_p_words(dispersion.p_value)}).")
+    return ChartChoice(kind, name, dispersion, reason)
+
+
+def _p_words(p: float) -> str:
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.1 else f"p = {p:.2f}"
+
+
+@dataclass(frozen=True, eq=False)
+class SeriesChart:
+    """A series' control chart with its chosen kind and baseline, or (chart None) why there is none."""
+
+    chart: pd.DataFrame | None  # ``control_chart`` over every month of the series
+    choice: ChartChoice | None
+    baseline: tuple[pd.Timestamp, pd.Timestamp] | None  # (first, last) month of the limits
+    note: str  # the choice and the baseline in words, or why there are no limits
+
+
+def series_chart(values: pd.Series, exposure: pd.Series | None = None, window_start: pd.Timestamp | None = None,
+                 baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None, min_baseline: int = 12,
+                 max_baseline: int | None = 36) -> SeriesChart:
+    """The one control chart of a monthly count series: its baseline, its kind, its limits.
+
+    Parameters
+    ----------
+    values : monthly counts indexed by month; NaN for a month the store does not hold.
+    exposure : optional exposure per month (residents / 1000 ...): a u- or Laney u'-chart.
+    window_start : the first month being watched (pages pass the first of the latest 12). The
+        default baseline is ``coverage.baseline_run``: the latest run of at least
+        ``min_baseline`` consecutive months with data ending before ``window_start`` (before
+        the end of the series when None), its latest ``max_baseline`` months at most. A
+        baseline never straddles a month without data.
+    baseline : (first, last) month chosen by the user instead; refused (chart None) when a
+        month in it has no data.
+
+    Returns
+    -------
+    SeriesChart. The chart covers every month of ``values`` (limits extended forward, months
+    without data NaN); the kind comes from ``choose_chart`` on the baseline months.
+    """
+    index = pd.DatetimeIndex(values.index)
+    held = index[pd.to_numeric(values, errors="raise").notna().to_numpy()]
+    if baseline is None:
+        run = coverage.baseline_run(held, before=window_start, min_months=min_baseline, max_months=max_baseline)
+        if run is None:
+            return SeriesChart(None, None, None, _no_baseline_note(held, window_start, min_baseline))
+        first, last = run[0], run[-1]
+    else:
+        first, last = (pd.Timestamp(b) for b in baseline)
+        if first > last:
+            return SeriesChart(None, None, None, f"No control limits: the baseline must run forwards; got "
+                                                 f"{_label(first)} to {_label(last)}.")
+        have = set(held.to_period("M"))
+        missing = [p.to_timestamp() for p in pd.period_range(first, last, freq="M") if p not in have]
+        if missing:
+            return SeriesChart(None, None, None, (
+                f"No control limits from {_label(first)} to {_label(last)}: the store holds no data for "
+                f"{'; '.join(coverage.month_ranges(missing))}, and every month that sets the limits must have data."))
+    choice = choose_chart(values, exposure, (first, last))
+    # Limits hold only within the run of consecutive held months that contains the baseline: across
+    # a gap the recording, the boundaries or the world may differ, so no signal is computed there.
+    run = next(r for r in coverage.runs(held) if r[0] <= first <= r[-1])
+    in_run = index.isin(run)
+    try:
+        chart = control_chart(values.where(in_run), choice.kind, exposure=exposure, baseline=(first, last))
+    except ValueError as error:
+        return SeriesChart(None, choice, (first, last), f"No control limits: {error}.")
+    counts = pd.to_numeric(values, errors="raise").astype("float64")
+    chart["value"] = (counts / exposure.reindex(index).astype("float64")) if exposure is not None else counts
+    limits = [c for c in ("centre", "sigma", "sigma_z", "ucl", "lcl", "uwl", "lwl") if c in chart.columns]
+    chart.loc[~in_run, limits] = np.nan
+    n = int(chart["in_baseline"].sum())
+    note = f"{choice.reason} Limits from {_label(first)} to {_label(last)} ({n} months)."
+    if not in_run[-1]:
+        note += (f" They hold until {_label(run[-1])}: the months after the gap that follows are not judged "
+                 f"against them.")
+    return SeriesChart(chart, choice, (first, last), note)
+
+
+def _no_baseline_note(held: pd.DatetimeIndex, window_start, min_baseline: int) -> str:
+    before = held if window_start is None else held[held < pd.Timestamp(window_start)]
+    where = "" if window_start is None else f" before {_label(pd.Timestamp(window_start))}"
+    if len(before) == 0:
+        return f"No control limits: there are no months with data{where}."
+    # The longest run; of equal ones, the latest.
+    longest = max(reversed(coverage.runs(before)), key=len)
+    span = _label(longest[0]) if len(longest) == 1 else f"{_label(longest[0])} to {_label(longest[-1])}"
+    there = " there" if window_start is not None else ""
+    return (f"No control limits: they need {min_baseline} consecutive months with data{where}, and the longest "
+            f"run{there} is {len(longest)} ({span}).")
+
+
+def recent_signals(sc: SeriesChart, last_n: int = 3) -> pd.DataFrame:
+    """The ``describe_signals`` rows of the signals touching the latest ``last_n`` months of the
+    series (an episode ending in or after the first of them); empty when there are no limits."""
+    if sc.chart is None or len(sc.chart) == 0:
+        return pd.DataFrame(columns=SIGNAL_COLUMNS)
+    since = sc.chart.index[-last_n:][0]
+    table = describe_signals(sc.chart)
+    return table[table["end"] >= since].reset_index(drop=True) if len(table) else table
+
+
 def _baseline_mask(index: pd.Index, baseline) -> np.ndarray:
     if baseline is None:
         return np.ones(len(index), bool)
@@ -189,7 +376,7 @@ def _episodes(chart: pd.DataFrame) -> list[tuple[str, int, int, str]]:
 
     upper, lower = _warning_sides(chart)
     for beyond, direction in ((upper, "high"), (lower, "low")):
-        for first, last in _clusters(beyond):
+        for first, last in _clusters(beyond, np.isnan(value)):
             found.append(("two_of_three", first, last, direction))
     return found
 
@@ -217,14 +404,16 @@ def _segments(labels: np.ndarray) -> list[tuple[int, int, float]]:
     return out
 
 
-def _clusters(beyond: np.ndarray) -> list[tuple[int, int]]:
+def _clusters(beyond: np.ndarray, missing: np.ndarray) -> list[tuple[int, int]]:
     """Stretches where points beyond a warning line lie within three consecutive points of
-    each other (at most one point between), keeping only those with two or more."""
+    each other (at most one point between, and that one not a month without data), keeping
+    only those with two or more. A window of three holding a month without data does not
+    join the points either side of it."""
     out = []
     positions = np.flatnonzero(beyond)
     group: list[int] = []
     for p in positions:
-        if group and p - group[-1] > 2:
+        if group and (p - group[-1] > 2 or (p - group[-1] == 2 and missing[p - 1])):
             if len(group) >= 2:
                 out.append((group[0], group[-1]))
             group = []

@@ -8,11 +8,17 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from scipy.stats import binom, binomtest
+from scipy.stats import chi2 as chi2_dist
+from scipy.stats import f as f_dist
+from scipy.stats import t as t_dist
 
 from csp_dash.analysis import series as S
+from csp_dash.analysis.dispersion import NOT_ESTIMABLE, Dispersion, pearson_dispersion
 from csp_dash.analysis.significance import (CHOSEN_YEAR, COLUMNS, LATEST_MONTH, LATEST_YEAR, ROLLING_12,
-                                            compare_counts, format_change, format_p, period_comparisons)
+                                            Comparison, compare_counts, format_change, format_p,
+                                            period_comparisons, quasi_deviance)
 
 
 # -- compare_counts: known answers --------------------------------------------------------------
@@ -146,6 +152,119 @@ def test_whole_float_counts_from_summed_series_are_accepted():
     assert compare_counts(np.float64(114.0), np.int64(100)).current == 114
 
 
+# -- compare_counts with overdispersed counts: quasi-Poisson ------------------------------------
+
+def overdispersed(phi: float = 4.0, df: int = 22) -> Dispersion:
+    """A dispersion as pearson_dispersion would report it for 24 months with X2 = phi x df."""
+    return Dispersion(phi=phi, chi2=phi * df, df=df, p_value=float(chi2_dist.sf(phi * df, df)), months=df + 2)
+
+
+def test_quasi_poisson_120_against_100_worked_by_hand():
+    result = compare_counts(120, 100, dispersion=overdispersed(4.0, 22))
+    # n = 220, e = 1: mu1 = mu0 = 110.
+    # D = 2 [120 ln(120/110) + 100 ln(100/110)] = 2 [120 x 0.0870114 - 100 x 0.0953102]
+    #   = 2 [10.441369 - 9.531018] = 2 x 0.910351 = 1.820695.
+    assert quasi_deviance(120, 100) == pytest.approx(1.820695, abs=1e-6)
+    # F = D / phi = 1.820695 / 4 = 0.455174 on (1, 22) df: upper tail 0.5069. (The exact Poisson
+    # test would say p = 0.20, and D alone as chi-squared on 1 df 0.177.)
+    assert result.p_value == pytest.approx(f_dist.sf(1.820695 / 4, 1, 22), rel=1e-6)
+    assert result.p_value == pytest.approx(0.5069, abs=1e-4)
+    # Wald on the log ratio: ln 1.2 = 0.182322; se = sqrt(4 (1/120 + 1/100)) = sqrt(0.073333) = 0.270801;
+    # t(0.975, 22) = 2.073873; exp(0.182322 -+ 0.561607) = 0.68435, 2.10419.
+    assert result.ci_low == pytest.approx(0.68435, abs=1e-5)
+    assert result.ci_high == pytest.approx(2.10419, abs=1e-5)
+    assert result.ci_low == pytest.approx(1.2 * math.exp(-t_dist.ppf(0.975, 22) * math.sqrt(4 * (1 / 120 + 1 / 100))))
+    assert result.ratio == pytest.approx(1.2) and result.change_pct == pytest.approx(20.0)
+    assert not result.significant
+    assert result.words == "up 20%, within normal variation (p = 0.51)"
+    assert result.method == "quasi-Poisson test (dispersion φ = 4.0 from 24 monthly counts)"
+    assert result.dispersion == 4.0
+
+
+def test_quasi_poisson_deviance_with_an_exposure_ratio_worked_by_hand():
+    # 121 against 100 with e = 1.1: mu1 = 221 x 1.1 / 2.1 = 115.7619, mu0 = 221 / 2.1 = 105.2381;
+    # D = 2 [121 ln(121/115.7619) + 100 ln(100/105.2381)] = 2 [121 x 0.044257 - 100 x 0.051056] = 0.498678.
+    assert quasi_deviance(121, 100, 1.1) == pytest.approx(0.498678, abs=1e-6)
+    result = compare_counts(121, 100, 1.1, dispersion=overdispersed(12.3, 22))
+    assert result.p_value == pytest.approx(f_dist.sf(0.498678 / 12.3, 1, 22), rel=1e-5)
+    assert result.change_pct == pytest.approx(10.0)
+    assert result.method == "quasi-Poisson test (dispersion φ = 12.3 from 24 monthly counts)"
+
+
+# Two financial years of monthly counts (Apr to Mar) that vary about six times as much as Poisson counts.
+BASE_YEAR = [310, 270, 350, 290, 240, 330, 300, 260, 380, 280, 250, 320]  # 3,580
+CURRENT_YEAR = [330, 300, 390, 280, 290, 360, 340, 270, 420, 300, 310, 350]  # 3,940
+
+
+@pytest.mark.parametrize("with_population", [False, True])
+def test_quasi_poisson_matches_a_statsmodels_glm_with_a_period_dummy(with_population):
+    y = np.array(BASE_YEAR + CURRENT_YEAR, dtype="float64")
+    period = np.r_[np.zeros(12), np.ones(12)]
+    residents = 1000.0 + 5 * np.arange(24) if with_population else np.ones(24)
+    offset = np.log(residents)
+    full = sm.GLM(y, sm.add_constant(period), family=sm.families.Poisson(), offset=offset).fit(scale="X2",
+                                                                                                use_t=True)
+    null = sm.GLM(y, np.ones((24, 1)), family=sm.families.Poisson(), offset=offset).fit()
+    exposures = [residents[12:], residents[:12]] if with_population else None
+    dispersion = pearson_dispersion([CURRENT_YEAR, BASE_YEAR], exposures)
+    # phi is the GLM's Pearson chi2 / residual df (22), about 6.1.
+    assert full.df_resid == dispersion.df == 22
+    assert dispersion.phi == pytest.approx(full.pearson_chi2 / full.df_resid, rel=1e-10)
+    assert dispersion.overdispersed
+    result = compare_counts(3940, 3580, residents[12:].sum() / residents[:12].sum(), dispersion=dispersion)
+    # The quasi-likelihood F test: deviance dropped by the period dummy, over the scale, on 1 and 22 df.
+    assert quasi_deviance(3940, 3580, result.exposure_ratio) == pytest.approx(null.deviance - full.deviance,
+                                                                              rel=1e-9)
+    assert result.p_value == pytest.approx(f_dist.sf((null.deviance - full.deviance) / full.scale, 1, 22),
+                                           rel=1e-9)
+    # And the interval is the GLM's t-based Wald interval for the dummy's coefficient, exponentiated.
+    low, high = np.exp(full.conf_int()[1])
+    assert (result.ci_low, result.ci_high) == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
+    assert result.ratio == pytest.approx(math.exp(full.params[1]), rel=1e-9)
+    # Up 10% in counts (4% per resident) is within normal variation here, where the exact test,
+    # taking the counts as Poisson, calls the 10% unlikely to be chance.
+    assert not result.significant
+    if not with_population:
+        assert result.words == "up 10%, within normal variation (p = 0.11)"
+        assert compare_counts(3940, 3580).words == "up 10%, unlikely to be chance (p < 0.001)"
+
+
+@pytest.mark.parametrize("dispersion", [
+    None,
+    NOT_ESTIMABLE,
+    pearson_dispersion([[100, 104, 97, 101, 99, 103], [90, 93, 88, 91, 92, 89]]),  # phi well under 1
+    overdispersed(1.4, 22),  # more spread than Poisson, but not significantly (dispersion p = 0.10)
+], ids=["none", "not estimable", "poisson-like", "not significant"])
+def test_the_exact_test_is_kept_unless_the_counts_are_overdispersed(dispersion):
+    assert dispersion is None or not dispersion.overdispersed
+    result = compare_counts(114, 100, dispersion=dispersion)
+    assert result == compare_counts(114, 100)
+    assert result.method == "exact Poisson test" and result.dispersion == 1.0
+    assert result.p_value == pytest.approx(binomtest(114, 214, 0.5).pvalue, rel=1e-12)
+
+
+def test_comparison_built_the_old_way_defaults_to_the_exact_test():
+    old = Comparison("x", 1, 1, 1.0, 1.0, 0.0, 0.5, 2.0, 1.0, False, "no change")
+    assert (old.method, old.dispersion) == ("exact Poisson test", 1.0)
+
+
+def test_quasi_poisson_with_a_zero_count_or_none_at_all():
+    # 5 against 0, e = 1: mu1 = 2.5, D = 2 x 5 ln 2 = 6.931472; F = 6.931472 / 4 = 1.732868.
+    new = compare_counts(5, 0, dispersion=overdispersed())
+    assert new.p_value == pytest.approx(f_dist.sf(10 * math.log(2) / 4, 1, 22), rel=1e-9)
+    assert new.p_value == pytest.approx(0.2016, abs=1e-4)
+    # The log ratio is infinite: no Wald bound below, nothing above.
+    assert math.isnan(new.ci_low) and new.ci_high == math.inf and math.isnan(new.ratio)
+    assert new.words == "up from none to 5, within normal variation (p = 0.20)"
+    gone = compare_counts(0, 5, dispersion=overdispersed())
+    assert gone.p_value == pytest.approx(new.p_value, rel=1e-12)
+    assert gone.ci_low == 0 and math.isnan(gone.ci_high) and gone.ratio == 0
+    assert gone.words == "down 100%, within normal variation (p = 0.20)"
+    empty = compare_counts(0, 0, dispersion=overdispersed())
+    assert math.isnan(empty.p_value) and empty.words == "no records in either period"
+    assert empty.method.startswith("quasi-Poisson test")
+
+
 # -- period_comparisons ----------------------------------------------------------------------
 
 def three_years() -> pd.Series:
@@ -180,6 +299,9 @@ def test_period_comparisons_worked_by_hand():
     assert chosen["ci_low"] < chosen["ratio"] < chosen["ci_high"]
     assert (table["exposure_ratio"] == 1.0).all()
     assert table["method"].str.contains("equal months compared").all()
+    # Counts constant within each year vary less than Poisson counts: the exact test throughout.
+    assert table["method"].str.startswith("exact Poisson test, as the monthly counts").all()
+    assert (table["note"] == "").all() and table["months_compared"].tolist() == [12, 12, 1, 12]
 
 
 def test_population_growth_sets_the_exposure_and_says_so():
@@ -204,15 +326,31 @@ def test_population_missing_for_a_month_is_said_not_guessed():
     assert rows.loc[CHOSEN_YEAR, "exposure_ratio"] == 1.0
     assert rows.loc[CHOSEN_YEAR, "method"].endswith("no population figure for every month, "
                                                      "so population change is not allowed for")
-    assert "population change is allowed for" in rows.loc[LATEST_YEAR, "method"]
+    # Changed: this used to assert "population change is allowed for" here, but 2018/19 and
+    # 2017/18 share one figure (100,000 every month), so no population change was allowed for.
+    latest = rows.loc[LATEST_YEAR, "method"]
+    assert "population change is allowed for" not in latest
+    assert latest.endswith("one population estimate (100,000 residents) for every month compared, so this is the "
+                           "change in counts per resident at that population; population change is not allowed for")
 
 
-def test_a_missing_month_drops_the_comparisons_that_need_it():
+def test_a_missing_month_drops_only_itself_and_its_partner():
+    # Changed: this used to assert that a single missing month (Aug 2017) dropped every row whose
+    # periods contain it. Now each row pairs month i with month i and leaves out only the pair.
     series = three_years().astype("float64")
     series["2017-08-01"] = np.nan  # a gap between downloads, not a quiet month
     table = period_comparisons(series, 2016, 2017)
-    # 2017/18 is incomplete, and Aug 2017 falls in the rolling twelve before Jul 2018 - Jun 2019.
-    assert list(table["comparison"]) == [LATEST_MONTH]
+    assert list(table["comparison"]) == [LATEST_YEAR, ROLLING_12, LATEST_MONTH, CHOSEN_YEAR]
+    rows = table.set_index("comparison")
+    # 2018/19 less Aug 2018: 11 x 120 = 1,320 against 2017/18 less Aug 2017: 11 x 114 = 1,254.
+    # Rolling: 1,470 - 120 (Aug 2018) = 1,350 against 1,386 - 114 (Aug 2017) = 1,272.
+    # Chosen: 2017/18 less Aug 2017, 11 x 114 = 1,254, against 2016/17 less Aug 2016, 11 x 100 = 1,100.
+    assert rows[["current", "baseline", "months_compared"]].values.tolist() == [
+        [1320, 1254, 11], [1350, 1272, 11], [130, 120, 1], [1254, 1100, 11]]
+    note = ("compares the 11 of 12 months held in both periods; the store holds no data for Aug 2017, so those "
+            "months and their partners are left out")
+    assert rows["note"].tolist() == [note, note, "", note]
+    assert rows.loc[CHOSEN_YEAR, "p_value"] == pytest.approx(binomtest(1254, 2354, 0.5).pvalue, rel=1e-12)
 
 
 def test_rows_the_data_cannot_support_are_omitted():
@@ -223,10 +361,121 @@ def test_rows_the_data_cannot_support_are_omitted():
     assert period_comparisons(series.iloc[:0], None, None).empty
     # Thirteen months: only the month against the same month a year before.
     assert list(period_comparisons(series[:13], None, None)["comparison"]) == [LATEST_MONTH]
-    # No chosen year, the same year twice, or a year not complete: no fourth row.
+    # No chosen year, the same year twice, or a year with no month held: no fourth row.
     assert CHOSEN_YEAR not in set(period_comparisons(series, None, 2017)["comparison"])
     assert CHOSEN_YEAR not in set(period_comparisons(series, 2017, 2017)["comparison"])
-    assert CHOSEN_YEAR not in set(period_comparisons(series, 2016, 2019)["comparison"])
+    assert CHOSEN_YEAR not in set(period_comparisons(series, 2016, 2020)["comparison"])
+    # Changed: a year not complete used to give no fourth row. Any year with a held month may now
+    # be chosen; 2019/20 holds Apr - Jun 2019 only, 3 pairs of 12, so the row is there but withheld.
+    chosen = period_comparisons(series, 2016, 2019).set_index("comparison").loc[CHOSEN_YEAR]
+    assert chosen["words"] == chosen["note"] == (
+        "withheld: only 3 of 12 months are held in both periods (the store holds no data for Jul 2019 to "
+        "Mar 2020 (9 months)), and a comparison needs at least 6")
+    assert math.isnan(chosen["current"]) and math.isnan(chosen["p_value"]) and not chosen["significant"]
+    assert chosen["months_compared"] == 3
+    # The latest financial year is the latest one over by the last month held (2018/19), not
+    # 2019/20, which is still running: its later months have not happened yet.
+    assert period_comparisons(series, None, None).set_index("comparison").loc[LATEST_YEAR, "current_label"] == "2018/19"
+
+
+def two_years(start: str = "2017-04-01") -> pd.Series:
+    """BASE_YEAR from April 2017, CURRENT_YEAR from April 2018."""
+    return pd.Series(BASE_YEAR + CURRENT_YEAR, index=pd.date_range(start, periods=24, freq="MS"), dtype="float64")
+
+
+def test_overdispersed_counts_are_compared_by_the_quasi_poisson_test():
+    rows = period_comparisons(two_years(), 2017, 2018).set_index("comparison")
+    chosen = rows.loc[CHOSEN_YEAR]
+    assert (chosen["current"], chosen["baseline"]) == (3940, 3580)
+    expected = compare_counts(3940, 3580, dispersion=pearson_dispersion([CURRENT_YEAR, BASE_YEAR]))
+    assert chosen["p_value"] == pytest.approx(expected.p_value, rel=1e-12)
+    assert chosen["words"] == "up 10%, within normal variation (p = 0.11)"
+    assert chosen["method"] == (
+        "quasi-Poisson test (dispersion φ = 6.1 from 24 monthly counts), as the monthly counts compared vary more "
+        "than Poisson counts would (dispersion test p < 0.001, 22 df); equal months compared: 12 months, each "
+        "against the same calendar month of the other period")
+
+
+def test_months_held_on_one_side_only_are_left_out_with_their_partners():
+    series = two_years()
+    series[["2017-06-01", "2017-07-01", "2018-10-01", "2018-11-01"]] = np.nan
+    chosen = period_comparisons(series, 2017, 2018).set_index("comparison").loc[CHOSEN_YEAR]
+    # Each year holds 10 months, but only 8 calendar months are held in both (not Jun, Jul, Oct, Nov):
+    # 2018/19: 330 + 300 + 290 + 360 + 420 + 300 + 310 + 350 = 2,660 (Apr, May, Aug, Sep, Dec - Mar);
+    # 2017/18: 310 + 270 + 240 + 330 + 380 + 280 + 250 + 320 = 2,380, the same months a year before.
+    assert (chosen["current"], chosen["baseline"], chosen["months_compared"]) == (2660, 2380, 8)
+    assert chosen["note"] == (
+        "compares the 8 of 12 months held in both periods; the store holds no data for Jun 2017 to Jul 2017 "
+        "(2 months); Oct 2018 to Nov 2018 (2 months), so those months and their partners are left out")
+    kept = [0, 1, 4, 5, 8, 9, 10, 11]
+    dispersion = pearson_dispersion([[CURRENT_YEAR[i] for i in kept], [BASE_YEAR[i] for i in kept]])
+    assert dispersion.df == 14
+    assert chosen["p_value"] == pytest.approx(compare_counts(2660, 2380, dispersion=dispersion).p_value, rel=1e-12)
+    assert chosen["change_pct"] == pytest.approx((2660 / 2380 - 1) * 100)
+
+
+def hole_series() -> pd.Series:
+    """100 a month from Apr 2016 to Apr 2022, with nothing held from Mar 2019 to Apr 2021 (26 months)."""
+    months = pd.date_range("2016-04-01", "2022-04-01", freq="MS")
+    series = pd.Series(100.0, index=months)
+    series[(months >= "2019-03-01") & (months <= "2021-04-01")] = np.nan
+    assert series.isna().sum() == 26
+    return series
+
+
+def test_a_26_month_hole_withholds_the_rows_that_fall_in_it():
+    table = period_comparisons(hole_series(), 2017, 2018)
+    rows = table.set_index("comparison")
+    assert list(table["comparison"]) == [LATEST_YEAR, ROLLING_12, LATEST_MONTH, CHOSEN_YEAR]
+    # May 2021 - Apr 2022 are all held; the 12 months before, May 2020 - Apr 2021, all fall in the hole.
+    rolling = rows.loc[ROLLING_12]
+    assert rolling["words"] == rolling["note"] == (
+        "withheld: only 0 of 12 months are held in both periods (the store holds no data for May 2020 to "
+        "Apr 2021 (12 months)), and a comparison needs at least 6")
+    assert [rolling["current_label"], rolling["baseline_label"]] == ["May 2021 to Apr 2022", "May 2020 to Apr 2021"]
+    assert math.isnan(rolling["current"]) and math.isnan(rolling["baseline"]) and math.isnan(rolling["p_value"])
+    assert not rolling["significant"] and rolling["months_compared"] == 0
+    assert rolling["method"] == "not tested: too few months held in both periods"
+    # 2021/22 (the latest year over by Apr 2022) against 2020/21, which is wholly in the hole.
+    latest = rows.loc[LATEST_YEAR]
+    assert [latest["current_label"], latest["baseline_label"]] == ["2021/22", "2020/21"]
+    assert latest["words"] == ("withheld: only 0 of 12 months are held in both periods (the store holds no data "
+                               "for Apr 2020 to Apr 2021 (13 months)), and a comparison needs at least 6")
+    assert rows.loc[LATEST_MONTH, "words"] == (
+        "withheld: only 0 of 1 months are held in both periods (the store holds no data for Apr 2021), and a "
+        "comparison needs at least 1")
+    # 2018/19 against 2017/18 loses only March, held in 2018 but not in 2019: 11 x 100 against 11 x 100.
+    chosen = rows.loc[CHOSEN_YEAR]
+    assert (chosen["current"], chosen["baseline"], chosen["months_compared"]) == (1100, 1100, 11)
+    assert chosen["words"] == "no change"
+    assert "no data for Mar 2019," in chosen["note"]
+    # A year with no month held cannot be chosen.
+    assert CHOSEN_YEAR not in set(period_comparisons(hole_series(), 2017, 2020)["comparison"])
+
+
+def test_the_single_month_row_takes_its_dispersion_from_the_twelve_months_ending_at_each():
+    series = pd.concat([two_years(), pd.Series([360.0], index=[pd.Timestamp("2019-04-01")])])
+    month = period_comparisons(series, None, None).set_index("comparison").loc[LATEST_MONTH]
+    # Apr 2019 (360) against Apr 2018 (330). Its dispersion: May 2018 - Apr 2019 against
+    # May 2017 - Apr 2018, each a group of constant rate, 22 df.
+    assert (month["current_label"], month["baseline_label"], month["current"], month["baseline"]) == (
+        "Apr 2019", "Apr 2018", 360, 330)
+    dispersion = pearson_dispersion([CURRENT_YEAR[1:] + [360], BASE_YEAR[1:] + [330]])
+    assert dispersion.overdispersed and dispersion.df == 22
+    # D = 2 [360 ln(360/345) + 330 ln(330/345)]; p from F = D / phi on (1, 22) df.
+    deviance = 2 * (360 * math.log(360 / 345) + 330 * math.log(330 / 345))
+    assert month["p_value"] == pytest.approx(f_dist.sf(deviance / dispersion.phi, 1, 22), rel=1e-9)
+    assert month["months_compared"] == 1 and month["note"] == ""
+    assert month["method"] == (
+        f"quasi-Poisson test (dispersion φ = {dispersion.phi:.1f} from 24 monthly counts), as the monthly counts of "
+        "the 12 months ending at each of the two months vary more than Poisson counts would (dispersion test "
+        "p < 0.001, 22 df); equal months compared: the month against the same calendar month of the other period")
+    # Thirteen months: only Apr 2016 pairs with Apr 2017 in the windows, one month a side, no df:
+    # the exact test, and the method says why.
+    short = period_comparisons(three_years()[:13], None, None).set_index("comparison").loc[LATEST_MONTH]
+    assert short["p_value"] == pytest.approx(binomtest(114, 214, 0.5).pvalue, rel=1e-12)
+    assert short["method"].startswith("exact Poisson test, as the dispersion of the monthly counts of the 12 months "
+                                      "ending at each of the two months could not be estimated")
 
 
 def test_demo_story_recorded_crime_up_14_percent(demo_store):

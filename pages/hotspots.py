@@ -28,7 +28,7 @@ if filters.start is None or crimes.empty or scope.empty:
     st.stop()
 population = data.table(store, "population", columns=["lsoa_code", "year", "population"])
 deprivation = data.table(store, "deprivation")
-first_month = data.crime_months_and_categories(store)[0][0]
+held = data.held_months(store)
 key = repr(filters)
 
 
@@ -42,7 +42,7 @@ def _bng():
 def _view():
     few = crimes["longitude"].notna().sum() <= POINT_LIMIT
     xy = None if few else data.memo(store, "hot_bng", _bng)
-    v = H.map_view(crimes, filters, scope, population, deprivation, first_month, xy, POINT_LIMIT)
+    v = H.map_view(crimes, filters, scope, population, deprivation, held, xy, POINT_LIMIT)
     if v.points is not None:
         points = {"kind": "points", "rows": C.point_rows(v.points)}
     else:
@@ -91,9 +91,14 @@ notes = []
 if gi_on == "count":
     notes.append("No population is loaded for these LSOAs, so there are no rates per 1,000 residents "
                  "(load one with `python -m csp_dash ingest population`); hot spots use counts.")
-if not view.previous:
-    notes.append("The change on the previous period needs the months before the chosen ones, which the store "
-                 "does not hold: choose a later start month.")
+if view.comparison is None:
+    notes.append("No change on the previous period: the store holds none of the months before the chosen ones "
+                 "(choose a later start month).")
+elif not view.previous:
+    notes.append(f"The change on the previous period is {view.comparison.note}.")
+if not view.coverage.complete:
+    notes.append(f"Months chosen: {view.coverage.describe()}. Counts and rates cover the months held; rates are "
+                 f"per year of held months ({len(view.coverage.held)} months).")
 
 # A click on the map chooses the profiled LSOA, once per click, and opens its profile below; the
 # list in the profile can still change it.
@@ -113,7 +118,7 @@ selected = st.session_state.get("hot_lsoa") if st.session_state.get("hot_lsoa") 
 
 gi = hot_spots() if measure == C.GI else None
 shown = data.memo(store, f"hot_measure|{key}|{measure}|{method}", lambda: C.measure_colours(
-    table, measure, "quantile" if method == "Quantiles" else "natural", gi and gi.table, view.previous, gi_on,
+    table, measure, "quantile" if method == "Quantiles" else "natural", gi and gi.table, view.comparison, gi_on,
     gi.note if gi else ""))
 deck = data.memo(store, f"hot_deck|{key}|{measure}|{method}|{show_fill}|{show_points}|{show_heat}|{basemap}|"
                         f"{selected}", lambda: C.hotspot_deck(
@@ -156,7 +161,7 @@ def lsoa_profile() -> None:
         return
     row = table.loc[code]
     trend = data.memo(store, f"hot_trend|{key}|{code}", lambda: H.lsoa_trend(
-        crimes, code, filters.categories, filters.end, first_month))
+        crimes, code, filters.categories, filters.end, held))
     mix = H.crime_mix(view.by_category, view.area_totals, code, n_scope)
     pop = H.latest_population(population, code)
     st.markdown(f"### {row['name']} · {row['town']} · {code}")
@@ -177,10 +182,14 @@ def lsoa_profile() -> None:
         layout.chart(C.mix_figure(mix, row["name"], f"{filters.scope_label}, all LSOAs"))
         layout.data_download(mix, f"crime_mix_{code}", key="dl_hot_mix")
     with p2:
-        st.markdown(f"**Last {len(trend)} months, with control limits**")
-        layout.chart(C.control_figure(trend))
-        st.caption("A c-chart: limits at the average ± 3 × its square root. Diamonds mark signals: a point "
-                   "beyond a limit, 7 in a row on one side, 6 rising or falling, or 2 of 3 beyond 2 sigma.")
+        values, sc = trend
+        held_n = int(values.notna().sum())
+        span = f"{len(values)} months" + (f", {held_n} held" if held_n < len(values) else "")
+        st.markdown(f"**Last {span}" + (", with control limits**" if sc.chart is not None else "**"))
+        layout.chart(C.control_figure(sc.chart, values))
+        gaps = " Months the store does not hold are gaps in the line, not zeros." if held_n < len(values) else ""
+        st.caption((f"{sc.note} Diamonds mark signals: a point beyond a limit, 7 in a row on one side, 6 rising "
+                    f"or falling, or 2 of 3 beyond 2 sigma." if sc.chart is not None else sc.note) + gaps)
     p3, p4 = st.columns(2)
     with p3:
         st.markdown("**Repeat locations in this LSOA**")

@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
+from csp_dash.analysis import coverage as CV
 from csp_dash.analysis import series as S
+from csp_dash.analysis.dispersion import NOT_ESTIMABLE, Dispersion, pearson_dispersion
 from csp_dash.analysis.significance import compare_counts
 
 # 9,999 rather than the usual 999: with 999 the smallest two-sided p-value is 0.002, and after the
@@ -59,10 +61,13 @@ def lsoa_counts(crimes: pd.DataFrame, lsoa_codes) -> pd.Series:
 def lsoa_rates(counts: pd.Series, population: pd.DataFrame | None, months: pd.DatetimeIndex) -> pd.DataFrame:
     """Count, residents and crimes per 1,000 residents per year, per LSOA.
 
-    Residents are the mean over ``months`` of each LSOA's mid-year estimate for the month's
-    year, or the nearest year the LSOA has (earlier on a tie): ``series.denominators`` applied
-    to each LSOA on its own, done for all at once. An LSOA without a population figure gets no
-    rate (NaN): a denominator is never invented.
+    ``months`` are the months the store *holds* in the period (``coverage.Coverage.held``):
+    they are the rate's exposure, so a period with a gap is not diluted by months with no
+    data. Residents are the mean over those months of each LSOA's mid-year estimate for the
+    month's year, or the nearest year the LSOA has (earlier on a tie): ``series.denominators``
+    applied to each LSOA on its own, done for all at once. An LSOA without a population
+    figure, or with a figure of 0 or less, gets no rate (NaN) and so no rank: a denominator is
+    never invented.
     """
     out = pd.DataFrame({"count": counts})
     out["residents"] = np.nan
@@ -80,7 +85,8 @@ def lsoa_rates(counts: pd.Series, population: pd.DataFrame | None, months: pd.Da
                 distance = np.where(have, distance[None, :], np.iinfo(np.int64).max)
                 chosen = distance.argmin(axis=1)
                 total += weight * values[np.arange(len(table)), chosen]
-            out.loc[table.index, "residents"] = total / weights.sum()
+            residents = total / weights.sum()
+            out.loc[table.index, "residents"] = np.where(residents > 0, residents, np.nan)
     years = len(months) / 12 if len(months) else np.nan
     out["rate"] = out["count"] / out["residents"] * 1000 / years
     return out
@@ -109,22 +115,48 @@ def benjamini_hochberg(p_values, alpha: float = 0.05) -> np.ndarray:
     return result
 
 
-def period_change(current: pd.Series, previous: pd.Series, alpha: float = 0.05) -> pd.DataFrame:
+def period_change(current: pd.Series, previous: pd.Series, alpha: float = 0.05,
+                  dispersion: Dispersion | None = None) -> pd.DataFrame:
     """Each LSOA's count against the previous period's, by ``significance.compare_counts``.
 
-    Periods are of equal length and each LSOA's population is taken as unchanged between
-    them (exposure ratio 1). ``significant`` is compare_counts' own verdict (p < alpha);
-    ``significant_fdr`` also survives a Benjamini-Hochberg correction across the LSOAs, so
-    about ``alpha`` of the flagged areas, not of all areas, are expected to be chance.
+    The counts must cover the same months on both sides (``coverage.paired_months``), and
+    each LSOA's population is taken as unchanged between them (exposure ratio 1).
+    ``dispersion`` is the LSOAs' pooled monthly dispersion (``lsoa_dispersion``): when the
+    counts are overdispersed the quasi-Poisson test is used, else the exact Poisson test.
+    ``significant`` is compare_counts' own verdict (p < alpha); ``significant_fdr`` also
+    survives a Benjamini-Hochberg correction across the LSOAs, so about ``alpha`` of the
+    flagged areas, not of all areas, are expected to be chance.
     """
     rows = []
     for code in current.index:
-        c = compare_counts(int(current[code]), int(previous.get(code, 0)), 1.0, label=str(code), alpha=alpha)
-        rows.append((code, c.current, c.baseline, c.change_pct, c.p_value, c.significant, c.words))
+        c = compare_counts(int(current[code]), int(previous.get(code, 0)), 1.0, label=str(code), alpha=alpha,
+                           dispersion=dispersion)
+        rows.append((code, c.current, c.baseline, c.change_pct, c.p_value, c.significant, c.words, c.method))
     out = pd.DataFrame(rows, columns=["code", "current", "previous", "change_pct", "p_value", "significant",
-                                      "words"]).set_index("code")
+                                      "words", "method"]).set_index("code")
     out["significant_fdr"] = benjamini_hochberg(out["p_value"].to_numpy(), alpha) & out["significant"]
     return out
+
+
+def lsoa_dispersion(current: pd.DataFrame, previous: pd.DataFrame, codes,
+                    paired: CV.PairedMonths) -> Dispersion:
+    """The LSOAs' pooled Pearson dispersion of monthly counts within each period compared.
+
+    Each LSOA's months of one period form a group of constant rate (``dispersion``), so the
+    estimate measures month-to-month variation beyond Poisson inside an LSOA and period, not
+    differences between LSOAs or between the periods. Needs at least two paired months.
+    """
+    if len(paired.current) < 2:
+        return NOT_ESTIMABLE
+    codes = list(codes)
+
+    def grid(crimes: pd.DataFrame, months: pd.DatetimeIndex) -> np.ndarray:
+        rows = crimes[crimes["lsoa_code"].isin(codes) & crimes["month"].isin(months)]
+        table = rows.groupby(["lsoa_code", "month"], observed=True).size().unstack("month", fill_value=0)
+        return table.reindex(index=codes, columns=months, fill_value=0).to_numpy(dtype="float64")
+
+    now, before = grid(current, paired.current), grid(previous, paired.baseline)
+    return pearson_dispersion(list(now) + list(before))
 
 
 def ranks(values: pd.Series, ascending: bool = False) -> pd.Series:
@@ -408,23 +440,25 @@ def latest_population(population: pd.DataFrame | None, code: str) -> tuple[int, 
 
 def lsoa_table(crimes: pd.DataFrame, scope: pd.DataFrame, months: pd.DatetimeIndex,
                population: pd.DataFrame | None, deprivation: pd.DataFrame | None,
-               previous: pd.DataFrame | None) -> pd.DataFrame:
+               change: pd.DataFrame | None) -> pd.DataFrame:
     """Everything the map can show, one row per LSOA in scope (indexed by code).
 
     Parameters
     ----------
     crimes : the filtered records (months, categories and scope applied).
     scope : the LSOAs in scope (``code``, ``name``, ``town``).
-    months : the months of the filter, for the rate's years and the residents.
-    previous : the same filter over the previous period, or None when the store does not hold it.
+    months : the months of the filter that the store holds: the rate's exposure and residents.
+    change : ``period_change`` on the months held in both periods, or None when there is no
+        comparison to show.
 
     Returns
     -------
     name, town, count, count_rank, residents, rate, rate_rank, imd_rank, imd_decile, imd_area_rank
-    and, when ``previous`` is given, previous, change_pct, p_value, significant, significant_fdr,
-    words, change_rank. Ranks are within the LSOAs given, 1 = most records, highest rate, most
-    deprived (``imd_area_rank``; ``imd_rank`` is England's) or biggest rise (an LSOA up from none
-    ranks above any percentage; one with no records in either period gets no rank).
+    and, when ``change`` is given, current_compared (the records in the months compared, which
+    may be fewer than ``count``), previous, change_pct, p_value, significant, significant_fdr,
+    words, method, change_rank. Ranks are within the LSOAs given, 1 = most records, highest rate,
+    most deprived (``imd_area_rank``; ``imd_rank`` is England's) or biggest rise (an LSOA up
+    from none ranks above any percentage; one with no records in either period gets no rank).
     """
     codes = list(scope["code"])
     out = pd.DataFrame({"name": scope["name"].to_numpy(), "town": scope["town"].to_numpy()},
@@ -441,12 +475,45 @@ def lsoa_table(crimes: pd.DataFrame, scope: pd.DataFrame, months: pd.DatetimeInd
         out["imd_rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["imd_decile"] = pd.array([pd.NA] * len(out), dtype="Int64")
     out["imd_area_rank"] = ranks(out["imd_rank"], ascending=True)
-    if previous is not None:
-        change = period_change(out["count"], lsoa_counts(previous, codes))
-        out = out.join(change.drop(columns=["current"]))
-        rise = out["change_pct"].where(~((out["previous"] == 0) & (out["count"] > 0)), math.inf)
+    if change is not None:
+        out = out.join(change.rename(columns={"current": "current_compared"}))
+        rise = out["change_pct"].where(~((out["previous"] == 0) & (out["current_compared"] > 0)), math.inf)
         out["change_rank"] = ranks(rise)
     return out
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    """The change on the previous period as the map shows it: which months were compared."""
+
+    paired: CV.PairedMonths  # current months kept and their partners in the previous period
+    dispersion: Dispersion  # pooled over the LSOAs, within each period
+    shown: bool  # False when too few months are held in both periods
+
+    @property
+    def label(self) -> str:
+        """"Jan 2022 to Apr 2022" (the previous period's months compared), with the count when some were left out."""
+        months = self.paired.baseline
+        if not len(months):
+            return ""
+        span = f"{months[0]:%b %Y} to {months[-1]:%b %Y}" if len(months) > 1 else f"{months[0]:%b %Y}"
+        return span if self.paired.complete else f"the {len(months)} held months of {span}"
+
+    @property
+    def note(self) -> str:
+        """Why there is no change, or which months it compares; '' for a full comparison."""
+        if not self.paired.length:
+            return ""
+        return self.paired.note()
+
+    @property
+    def method(self) -> str:
+        if self.dispersion.overdispersed:
+            return (f"quasi-Poisson test: the LSOAs' monthly counts vary {self.dispersion.phi:.1f} times as much as "
+                    f"Poisson counts (dispersion test on {self.dispersion.months:,} LSOA-months)")
+        return "exact Poisson test: the LSOAs' monthly counts vary as Poisson counts do" + (
+            f" (dispersion {self.dispersion.phi:.2f}, {self.dispersion.words().split('(')[-1].rstrip(')')})"
+            if self.dispersion.df else "")
 
 
 @dataclass(frozen=True)
@@ -454,7 +521,8 @@ class MapView:
     """What the page needs from the filtered records, small enough to keep per filter."""
 
     table: pd.DataFrame  # lsoa_table
-    previous: tuple[pd.Timestamp, pd.Timestamp] | None  # the previous period, when the store holds it
+    coverage: CV.Coverage  # the chosen months and those the store holds
+    comparison: PeriodChange | None  # the change on the previous period; None when nothing before is held
     records: int
     located: int  # records with a snap point
     by_category: pd.DataFrame  # records by LSOA (index) and category (columns)
@@ -470,25 +538,50 @@ class MapView:
     cell_m: float | None
     locations: int  # distinct snap points
 
+    @property
+    def previous(self) -> bool:
+        """True when the map can show a change on the previous period."""
+        return self.comparison is not None and self.comparison.shown
+
+
+def compare_previous(crimes: pd.DataFrame, filters, codes, held) -> tuple[PeriodChange, pd.DataFrame | None]:
+    """Each LSOA's records in the chosen months against the period just before, on the months
+    held in both (``coverage.paired_months``); the change table is None when too few are."""
+    from csp_dash.analysis.filters import apply_filters
+
+    months = S.month_index(filters.start, filters.end)
+    paired = CV.paired_months(months, CV.previous_months(months), held)
+    if not paired.enough:
+        return PeriodChange(paired, NOT_ESTIMABLE, False), None
+    now = apply_filters(crimes, filters)
+    now = now[now["month"].isin(paired.current)]
+    before = apply_filters(crimes, replace(filters, start=paired.baseline[0], end=paired.baseline[-1]))
+    before = before[before["month"].isin(paired.baseline)]
+    dispersion = lsoa_dispersion(now, before, codes, paired)
+    change = period_change(lsoa_counts(now, codes), lsoa_counts(before, codes), dispersion=dispersion)
+    return PeriodChange(paired, dispersion, True), change
+
 
 def map_view(crimes: pd.DataFrame, filters, scope: pd.DataFrame, population: pd.DataFrame | None,
-             deprivation: pd.DataFrame | None, first_month: pd.Timestamp, xy: tuple | None = None,
+             deprivation: pd.DataFrame | None, held, xy: tuple | None = None,
              point_limit: int = 5_000, repeat_rows: int = 1_000) -> MapView:
     """Everything the Hotspot map shows for one set of filters.
 
-    ``xy`` is the records' British National Grid coordinates (aligned with ``crimes`` by
-    position), needed only when more than ``point_limit`` records have a point: they are then
-    counted in squares of 250 m (a scope under 15 km across) or 500 m.
+    ``held`` is the months the store holds (``coverage.held_months``): rates use the held
+    months of the filter, and the change on the previous period compares only months held in
+    both periods. ``xy`` is the records' British National Grid coordinates (aligned with
+    ``crimes`` by position), needed only when more than ``point_limit`` records have a point:
+    they are then counted in squares of 250 m (a scope under 15 km across) or 500 m.
     """
     from csp_dash.analysis.filters import apply_filters
 
     current = apply_filters(crimes, filters)
-    months = S.month_index(filters.start, filters.end)
-    p_start, p_end = previous_period(filters.start, filters.end)
-    previous = None
-    if first_month is not None and p_start >= first_month:
-        previous = apply_filters(crimes, replace(filters, start=p_start, end=p_end))
-    table = lsoa_table(current, scope, months, population, deprivation, previous)
+    cover = CV.coverage(held, filters.start, filters.end)
+    codes = list(scope["code"])
+    comparison, change = compare_previous(crimes, filters, codes, held)
+    if not any(m in set(pd.DatetimeIndex(held)) for m in CV.previous_months(cover.months)):
+        comparison = None  # nothing before the chosen months is held at all: no comparison to speak of
+    table = lsoa_table(current, scope, cover.held, population, deprivation, change)
     located = current.dropna(subset=["longitude", "latitude"])
     locs = locations(current)
     points = cells = cell_m = None
@@ -504,7 +597,7 @@ def map_view(crimes: pd.DataFrame, filters, scope: pd.DataFrame, population: pd.
     by_category = (current.groupby(["lsoa_code", "category"], observed=True).size()
                    .unstack("category", fill_value=0))
     return MapView(
-        table=table, previous=(p_start, p_end) if previous is not None else None, records=len(current),
+        table=table, coverage=cover, comparison=comparison, records=len(current),
         located=len(located), by_category=by_category, area_totals=current["category"].value_counts(),
         repeats=locs[locs["records"] >= 2].head(repeat_rows).reset_index(drop=True),
         lsoa_locations=repeat_locations_by_lsoa(locs),
@@ -515,13 +608,18 @@ def map_view(crimes: pd.DataFrame, filters, scope: pd.DataFrame, population: pd.
 
 
 def lsoa_trend(crimes: pd.DataFrame, code: str, categories: tuple[str, ...], end: pd.Timestamp,
-               first_month: pd.Timestamp, months: int = 24) -> pd.DataFrame:
-    """The LSOA's records a month over the ``months`` months ending at ``end`` (not before
-    ``first_month``), as a c-chart from ``spc.control_chart``."""
-    from csp_dash.analysis.spc import control_chart
+               held, months: int = 24) -> tuple[pd.Series, "SeriesChart"]:
+    """(records a month, their chart): the LSOA's records a month over the ``months`` months ending at ``end`` (not before the
+    first held month) as ``spc.series_chart``: months the store does not hold are NaN (gaps,
+    never zeros), and the chart, its baseline and its limits follow the same rule as every
+    other series (the latest 12 months against a gap-free run of held months before them)."""
+    from csp_dash.analysis.spc import SeriesChart, series_chart  # noqa: F401  (SeriesChart: the return type)
 
-    window = trend_months(end, first_month, months)
+    held = pd.DatetimeIndex(held)
+    window = trend_months(end, held[0], months)
     rows = crimes[(crimes["lsoa_code"] == code) & (crimes["month"] >= window[0]) & (crimes["month"] <= window[-1])]
     if categories:
         rows = rows[rows["category"].isin(categories)]
-    return control_chart(monthly_lsoa_counts(rows, code, window), kind="c")
+    counts = monthly_lsoa_counts(rows, code, window).astype("float64")
+    counts[~window.isin(held)] = np.nan
+    return counts, series_chart(counts, window_start=window[-12] if len(window) > 12 else window[0])

@@ -50,8 +50,7 @@ def _rank_lines(ranks_: pd.Series, what: str, first: str, missing: str) -> list[
 
 
 def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile", gi: pd.DataFrame | None = None,
-                    previous: tuple[pd.Timestamp, pd.Timestamp] | None = None, gi_on: str = "rate",
-                    gi_note: str = "") -> MapMeasure:
+                    previous=None, gi_on: str = "rate", gi_note: str = "") -> MapMeasure:
     """Colours, tooltip lines and legend for one measure of ``hotspots.lsoa_table``.
 
     Every measure's tooltip gives the LSOA's name and code (title), its value (line1), its rank
@@ -59,7 +58,7 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
     records, their share, or, for the IMD, England's rank.
 
     ``method`` is "quantile" or "natural" (records and rates); ``gi`` the Gi* table for GI;
-    ``previous`` the previous period's first and last month for CHANGE.
+    ``previous`` the ``hotspots.PeriodChange`` for CHANGE: which months were compared, and how.
     """
     props = pd.DataFrame(index=table.index)
     props["title"] = table["name"] + " (" + table.index + ")"
@@ -86,21 +85,22 @@ def measure_colours(table: pd.DataFrame, measure: str, method: str = "quantile",
         return MapMeasure(props, legend, "Records" if measure == COUNT else "Crimes per 1,000 residents a year",
                           f"{name}; each class includes its upper value.", missing)
     if measure == CHANGE:
-        change = table["change_pct"].where(~((table["previous"] == 0) & (table["count"] > 0)), math.inf)
+        change = table["change_pct"].where(~((table["previous"] == 0) & (table["current_compared"] > 0)), math.inf)
         cls = pd.Series(np.searchsorted(CHANGE_BREAKS, change.to_numpy(), side="left"), index=table.index,
                         dtype=float).where(change.notna())
         props["fill"] = maps.fill_colours(cls, maps.DIVERGING_RGB)
-        p0, p1 = previous
-        props["line1"] = [f"{c:,} records against {p:,} in {p0:%b %Y} to {p1:%b %Y}"
-                          for c, p in zip(table["count"], table["previous"])]
+        against = previous.label
+        props["line1"] = [f"{c:,} records against {p:,} in {against}"
+                          for c, p in zip(table["current_compared"], table["previous"])]
         props["line2"] = _rank_lines(table["change_rank"], "change", "biggest rise",
                                      "No records in either period, so no rank")
         props["line3"] = [w + (": holds after allowing for testing every LSOA" if fdr else
                                ": but not once every LSOA tested is allowed for" if sig else "")
                           for w, sig, fdr in zip(table["words"], table["significant"], table["significant_fdr"])]
         legend = pd.DataFrame({"colour": [maps.hex_colour(c) for c in maps.DIVERGING_RGB], "label": CHANGE_LABELS})
-        note = (f"Against {p0:%b %Y} to {p1:%b %Y}. A thick black edge marks a change unlikely to be chance "
-                "(exact test, p < 0.05, false-discovery rate 5% across the LSOAs).")
+        months_note = f" The comparison {previous.note}." if previous.note else ""
+        note = (f"Against {against}.{months_note} A thick black edge marks a change unlikely to be chance "
+                f"({previous.method}; p < 0.05, false-discovery rate 5% across the LSOAs).")
         flagged = tuple(table.index[table["significant_fdr"].astype(bool)])
         return MapMeasure(props, legend, "Change in records", note, "No records in either period", flagged)
     if measure == IMD:
@@ -192,26 +192,30 @@ def mix_figure(mix: pd.DataFrame, lsoa_name: str, area_name: str) -> go.Figure:
     return fig
 
 
-def control_figure(chart: pd.DataFrame) -> go.Figure:
-    """Monthly records with the centre line, the 3-sigma limits and the signals marked."""
+def control_figure(chart: pd.DataFrame | None, values: pd.Series | None = None) -> go.Figure:
+    """Monthly records with the centre line, the 3-sigma limits and the signals marked; with no
+    chart (no adequate baseline), the records alone. A month the store does not hold is NaN and
+    the line breaks there: it is never drawn as zero."""
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=chart.index, y=chart["value"], name="Records", mode="lines+markers",
+    records = chart["value"] if chart is not None else values
+    fig.add_trace(go.Scatter(x=records.index, y=records, name="Records", mode="lines+markers", connectgaps=False,
                              line=dict(color=theme.PALETTE[0], width=theme.LINE_WIDTH), marker=dict(size=8),
                              hovertemplate="%{x|%b %Y}: %{y:,.0f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=chart.index, y=chart["centre"], name="Average", mode="lines",
-                             line=dict(color=theme.MUTED, dash="dash", width=2), hoverinfo="skip"))
-    fig.add_trace(go.Scatter(x=chart.index, y=chart["ucl"], name="Control limits", mode="lines",
-                             line=dict(color=theme.PALETTE[3], dash="dot", width=2), hoverinfo="skip",
-                             legendgroup="limits"))
-    fig.add_trace(go.Scatter(x=chart.index, y=chart["lcl"], name="Control limits", mode="lines", showlegend=False,
-                             line=dict(color=theme.PALETTE[3], dash="dot", width=2), hoverinfo="skip",
-                             legendgroup="limits"))
-    sig = chart[chart["any_signal"]]
-    if len(sig):
-        fig.add_trace(go.Scatter(x=sig.index, y=sig["value"], name="Signal", mode="markers",
-                                 marker=dict(symbol="diamond", size=14, color=theme.PALETTE[3],
-                                             line=dict(color="black", width=1)),
-                                 hovertemplate="%{x|%b %Y}: %{y:,.0f} (signal)<extra></extra>"))
+    if chart is not None:
+        fig.add_trace(go.Scatter(x=chart.index, y=chart["centre"], name="Average", mode="lines",
+                                 line=dict(color=theme.MUTED, dash="dash", width=2), hoverinfo="skip"))
+        fig.add_trace(go.Scatter(x=chart.index, y=chart["ucl"], name="Control limits", mode="lines",
+                                 line=dict(color=theme.PALETTE[3], dash="dot", width=2), hoverinfo="skip",
+                                 legendgroup="limits"))
+        fig.add_trace(go.Scatter(x=chart.index, y=chart["lcl"], name="Control limits", mode="lines",
+                                 showlegend=False, line=dict(color=theme.PALETTE[3], dash="dot", width=2),
+                                 hoverinfo="skip", legendgroup="limits"))
+        sig = chart[chart["any_signal"]]
+        if len(sig):
+            fig.add_trace(go.Scatter(x=sig.index, y=sig["value"], name="Signal", mode="markers",
+                                     marker=dict(symbol="diamond", size=14, color=theme.PALETTE[3],
+                                                 line=dict(color="black", width=1)),
+                                     hovertemplate="%{x|%b %Y}: %{y:,.0f} (signal)<extra></extra>"))
     theme.apply(fig)
     fig.update_layout(height=380, legend=LEGEND_TOP, yaxis=dict(title=dict(text="Records a month")),
                       xaxis=dict(tickformat="%b %Y"))

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from csp_dash.analysis.coverage import all_months
+from csp_dash.analysis.coverage import all_months, held_months as _held_months
 from csp_dash.analysis.geography import assign_towns
 from csp_dash.config import DEFAULT_CONFIG_PATH, Config, load_config
 from csp_dash.store import Store
@@ -143,6 +143,18 @@ def _months_and_categories(path: str, stamp: str) -> tuple[list[pd.Timestamp], l
 def crime_months_and_categories(store: Store) -> tuple[list[pd.Timestamp], list[str]]:
     """Every month present in the crimes table and every category, for the filters."""
     return _months_and_categories(str(store.path), stamp(store))
+
+
+@st.cache_resource(show_spinner=False)
+def _held(path: str, stamp: str) -> pd.DatetimeIndex:
+    crimes = Store(path).read_optional("crimes", columns=["month"])
+    return _held_months(crimes["month"] if crimes is not None else [])
+
+
+def held_months(store: Store) -> pd.DatetimeIndex:
+    """The months the store holds police.uk data for (``coverage.held_months``): the one list
+    every figure's coverage, exposure, pairing and baseline is taken from."""
+    return _held(str(store.path), stamp(store))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

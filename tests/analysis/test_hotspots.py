@@ -13,6 +13,7 @@ import pytest
 import shapely
 
 from csp_dash.analysis import hotspots as H
+from csp_dash.analysis.coverage import held_months
 from csp_dash.analysis import series as S
 from csp_dash.analysis.filters import Filters
 from csp_dash.analysis.geography import assign_towns
@@ -282,8 +283,10 @@ def test_lsoa_table_ranks_change_and_deprivation_within_the_area():
     before = pd.DataFrame({"lsoa_code": ["A"] * 3 + ["B"] * 4 + ["C"] * 3})
     dep = pd.DataFrame({"lsoa_code": ["A", "B", "C", "D"], "imd_rank": [30_000, 1_200, 9_000, 1_200],
                         "imd_decile": [10, 1, 3, 1]})
+    codes = list(scope["code"])
+    change = H.period_change(H.lsoa_counts(now, codes), H.lsoa_counts(before, codes))
     t = H.lsoa_table(now, scope, S.month_index(pd.Timestamp("2020-01-01"), pd.Timestamp("2020-12-01")), None,
-                     dep, before)
+                     dep, change)
     # E is up from none (the biggest rise), A +100%, C 0%, B -50%; D has no records in either period.
     assert t["change_rank"].tolist() == [2, 4, 3, pd.NA, 1]
     # Most deprived first: B and D share England's rank 1,200; E has no IMD figure.
@@ -306,7 +309,7 @@ def demo_view(demo_store, config):
     x, y = Transformer.from_crs(4326, 27700, always_xy=True).transform(crimes["longitude"].to_numpy(),
                                                                        crimes["latitude"].to_numpy())
     view = H.map_view(crimes, filters, area, demo_store.read("population"), demo_store.read("deprivation"),
-                      crimes["month"].min(), (np.asarray(x), np.asarray(y)))
+                      held_months(crimes["month"]), (np.asarray(x), np.asarray(y)))
     return view, filters, crimes, area
 
 
@@ -324,11 +327,15 @@ def test_map_view_and_profile_match_direct_queries_of_the_store(demo_store, demo
         ("month", ">=", filters.start), ("month", "<=", filters.end), ("category", "in", cats)])
     assert view.records == len(everything)
     # The previous period (2018/19) is in the store, so the change can be shown.
-    assert view.previous == (pd.Timestamp("2018-04-01"), pd.Timestamp("2019-03-01"))
+    assert view.previous and view.comparison.paired.complete
+    assert (view.comparison.paired.baseline[0], view.comparison.paired.baseline[-1]) == (
+        pd.Timestamp("2018-04-01"), pd.Timestamp("2019-03-01"))
+    assert view.comparison.label == "Apr 2018 to Mar 2019"
     before = demo_store.read("crimes", columns=["month"], filters=[
         ("lsoa_code", "==", code), ("month", ">=", pd.Timestamp("2018-04-01")),
         ("month", "<=", pd.Timestamp("2019-03-01")), ("category", "in", cats)])
     assert view.table.loc[code, "previous"] == len(before)
+    assert view.table.loc[code, "current_compared"] == view.table.loc[code, "count"]
 
     mix = H.crime_mix(view.by_category, view.area_totals, code, len(view.table)).set_index("category")
     by_cat = direct["category"].value_counts()
@@ -357,15 +364,40 @@ def test_map_view_and_profile_match_direct_queries_of_the_store(demo_store, demo
 def test_lsoa_trend_is_24_months_of_the_lsoas_records(demo_store, demo_view):
     view, filters, crimes, _ = demo_view
     code = view.table["count"].idxmax()
-    chart = H.lsoa_trend(crimes, code, filters.categories, filters.end, crimes["month"].min())
-    assert len(chart) == 24
+    values, sc = H.lsoa_trend(crimes, code, filters.categories, filters.end, held_months(crimes["month"]))
+    chart = sc.chart
+    assert len(chart) == len(values) == 24
     assert chart.index[0] == pd.Timestamp("2018-04-01") and chart.index[-1] == pd.Timestamp("2020-03-01")
     direct = demo_store.read("crimes", columns=["month"], filters=[
         ("lsoa_code", "==", code), ("month", "==", pd.Timestamp("2019-06-01")),
         ("category", "in", list(filters.categories))])
-    assert chart.loc["2019-06-01", "value"] == len(direct)
-    assert chart["centre"].iloc[0] == pytest.approx(chart["value"].mean())
+    assert chart.loc["2019-06-01", "value"] == values.loc["2019-06-01"] == len(direct)
+    # The same rule as every series: limits from the 12 held months before the latest 12.
+    assert sc.baseline == (pd.Timestamp("2018-04-01"), pd.Timestamp("2019-03-01"))
+    assert chart["centre"].iloc[0] == pytest.approx(values.iloc[:12].mean())
     assert {"ucl", "lcl", "any_signal"} <= set(chart.columns)
+
+
+def test_lsoa_trend_leaves_months_not_held_as_gaps_and_draws_no_limits_across_them(real_store):
+    crimes = real_store.read("crimes", columns=["month", "category", "lsoa_code"])
+    held = held_months(crimes["month"])
+    code = crimes["lsoa_code"].value_counts().idxmax()
+    values, sc = H.lsoa_trend(crimes, code, (), pd.Timestamp("2022-04-01"), held)
+    # May 2020 to Apr 2022: the first 12 months lie in the gap, so they are NaN, never zero.
+    assert values.index[0] == pd.Timestamp("2020-05-01") and len(values) == 24
+    assert values.iloc[:12].isna().all() and values.iloc[12:].notna().all()
+    assert values.iloc[12:].sum() == int(((crimes["lsoa_code"] == code) & (crimes["month"] >= "2021-05-01")).sum())
+    assert sc.chart is None and sc.note == ("No control limits: there are no months with data before May 2021.")
+
+
+def test_rates_leave_out_a_population_of_zero():
+    months = S.month_index(pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-01"))
+    population = pd.DataFrame({"lsoa_code": ["A", "B"], "year": [2019, 2019], "population": [1000, 0]})
+    rates = H.lsoa_rates(pd.Series([10, 5], index=pd.Index(["A", "B"], name="code"), name="count"), population,
+                         months)
+    assert rates.loc["A", "rate"] == pytest.approx(10.0)
+    assert math.isnan(rates.loc["B", "rate"]) and math.isnan(rates.loc["B", "residents"])
+    assert H.ranks(rates["rate"]).tolist() == [1, pd.NA]
 
 
 def test_map_view_counts_many_records_in_grid_squares(demo_view):

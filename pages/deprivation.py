@@ -6,8 +6,8 @@ from html import escape
 import streamlit as st
 
 from csp_dash.analysis import deprivation as dep
+from csp_dash.analysis.coverage import coverage
 from csp_dash.analysis.filters import apply_filters, lsoas_in_scope
-from csp_dash.analysis.series import month_index
 from csp_dash.charts import deprivation as charts
 from csp_dash.charts import maps
 from csp_dash.ui import data, layout, presentation
@@ -37,8 +37,9 @@ key = f"deprivation|{filters!r}|{codes}|{start:%Y-%m}|{end:%Y-%m}"
 def compute() -> dep.DeprivationView:
     groups = dep.rate_groups(categories, filters.categories)
     place = None if filters.scope == "lsoas" else filters.scope_label
+    # Rates use the months the store holds as exposure: a gap is unknown, not a run of zeros.
     return dep.deprivation_view(apply_filters(crimes, filters), deprivation, population, codes,
-                                month_index(start, end), groups, place)
+                                coverage(data.held_months(store), start, end), groups, place)
 
 
 view = data.memo(store, key, compute)
@@ -74,9 +75,9 @@ elif view.has_population:
     layout.chart(data.memo(store, key + "|rates", lambda: charts.rates_figure(view.by_decile)))
     note = (f" {len(view.lsoas_without_population)} LSOAs in scope have no population figure; their records are "
             "counted but left out of the rates." if view.lsoas_without_population else "")
-    st.caption(f"Records per 1,000 residents a year over {filters.period_label} ({view.months} months), in the LSOAs "
-               "of each national IMD decile. Error bars: exact 95% Poisson intervals (Garwood). Residents from the "
-               f"population table: each month uses its year's mid-year estimate, or the nearest year loaded.{note}")
+    st.caption(f"Records per 1,000 residents a year over {filters.period_label} ({view.months_text}), in the LSOAs "
+               "of each national IMD decile. Error bars: exact 95% Poisson intervals (Garwood). "
+               f"{view.population_text}{note}")
 else:
     layout.chart(data.memo(store, key + "|counts", lambda: charts.counts_by_decile_figure(view.by_decile)))
     st.warning("No population is loaded for these LSOAs, so rates (and the intervals around them) are not shown: "

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from csp_dash.analysis.coverage import Coverage
 from csp_dash.analysis.series import ALL_CRIME, ASB
 
 DECILES = tuple(range(1, 11))
@@ -175,9 +176,10 @@ def person_years(population: pd.DataFrame | None, lsoa_codes, months: pd.Datetim
     """Resident-years of each LSOA over ``months``: each month adds a twelfth of the
     LSOA's population in the year ``nearest_years`` picks.
 
+    ``months`` are the months the store holds in the period, so a gap adds no exposure.
     Returns a float Series indexed by ``lsoa_code`` (NaN for an LSOA missing a year it
-    needs, or with no population at all), or None when no population is loaded for
-    these LSOAs.
+    needs, with a population of 0 or less, or with no population at all), or None when no
+    population is loaded for these LSOAs.
     """
     codes = sorted(set(lsoa_codes))
     if population is None or population.empty or len(months) == 0:
@@ -188,8 +190,21 @@ def person_years(population: pd.DataFrame | None, lsoa_codes, months: pd.Datetim
     chosen = pd.Series(nearest_years(scoped["year"], months)).value_counts()  # year -> months using it
     table = scoped.pivot_table(index="lsoa_code", columns="year", values="population", aggfunc="sum")
     table = table.reindex(index=codes, columns=chosen.index)
-    # min_count: an LSOA missing any needed year gets NaN, not a partial sum.
+    # min_count: an LSOA missing any needed year gets NaN, not a partial sum; a population of 0 or
+    # less is no denominator at all.
+    table = table.where(table > 0)
     return (table * chosen / 12).sum(axis=1, min_count=len(chosen)).rename("person_years")
+
+
+def population_years_text(population: pd.DataFrame | None, months: pd.DatetimeIndex) -> str:
+    """Which mid-year estimates the rates use, in words (the caption names the years used)."""
+    if population is None or population.empty or len(months) == 0:
+        return ""
+    used = sorted(set(int(y) for y in nearest_years(population["year"], months)))
+    if len(used) == 1:
+        return f"Residents from the mid-{used[0]} estimate for every month (the only year loaded that is used)."
+    return (f"Residents from each month's own mid-year estimate, or the nearest year loaded "
+            f"({', '.join(str(y) for y in used)}).")
 
 
 def garwood_interval(count, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -388,17 +403,29 @@ class DeprivationView:
     has_population: bool
     lsoas_without_population: list[str]
     records_without_lsoa: int
-    months: int
+    months: int  # months held in the period: the rates' exposure
+    coverage: Coverage | None = None
+    population_text: str = ""
+
+    @property
+    def months_text(self) -> str:
+        """"17 months held of 43" or "12 months"."""
+        if self.coverage is not None and not self.coverage.complete:
+            return f"{self.months} months held of {len(self.coverage.months)}"
+        return f"{self.months} months"
 
 
 def deprivation_view(crimes: pd.DataFrame, deprivation: pd.DataFrame, population: pd.DataFrame | None,
-                     lsoa_codes, months: pd.DatetimeIndex, groups: dict[str, tuple[str, ...]],
+                     lsoa_codes, months: Coverage | pd.DatetimeIndex, groups: dict[str, tuple[str, ...]],
                      place: str | None) -> DeprivationView:
     """All of the page's analysis for the crimes already cut by the filters.
 
-    ``lsoa_codes`` are the LSOAs in scope, ``months`` the months of the period (for the
-    denominators) and ``groups`` what ``rate_groups`` returns.
+    ``lsoa_codes`` are the LSOAs in scope, ``months`` the period's coverage (its held months
+    are the rates' exposure; a DatetimeIndex is taken as months all held) and ``groups`` what
+    ``rate_groups`` returns.
     """
+    cover = months if isinstance(months, Coverage) else Coverage(pd.DatetimeIndex(months), pd.DatetimeIndex(months))
+    months = cover.held
     codes = sorted(set(lsoa_codes))
     counts = decile_counts(deprivation, codes)
     missing = unranked(deprivation, codes)
@@ -421,4 +448,6 @@ def deprivation_view(crimes: pd.DataFrame, deprivation: pd.DataFrame, population
         lsoas_without_population=list(no_pop),
         records_without_lsoa=int((crimes["lsoa_code"].isna() & in_groups).sum()),
         months=len(months),
+        coverage=cover,
+        population_text=population_years_text(population, months),
     )

@@ -13,6 +13,7 @@ from scipy import stats
 
 from csp_dash.analysis import deprivation as D
 from csp_dash.analysis import series as S
+from csp_dash.analysis.coverage import coverage
 from csp_dash.ingest import run_ingest
 from csp_dash.store import Store
 from tests.conftest import shared
@@ -226,16 +227,18 @@ def test_real_rates_by_decile_match_a_direct_count(real_full):
     months = S.month_index(crimes["month"].min(), crimes["month"].max())
     present = pd.DatetimeIndex(sorted(crimes["month"].unique()))
     assert len(present) == 17
-    # The 26 empty months between the two runs are months of the period too.
-    view = D.deprivation_view(crimes, dep, population, codes, months,
+    # The 26 months of the gap are not held: they add no exposure, so the rate is over 17 months.
+    cover = coverage(present, months[0], months[-1])
+    view = D.deprivation_view(crimes, dep, population, codes, cover,
                               D.rate_groups(sorted(crimes["category"].unique())), "Central Bedfordshire")
+    assert (view.months, view.months_text) == (17, "17 months held of 43")
     row = view.by_decile.set_index(["group", "decile"]).loc[(S.ALL_CRIME, 2)]
     decile_2 = dep.loc[dep["imd_decile"] == 2, "lsoa_code"]
     direct = int((crimes["lsoa_code"].isin(decile_2) & (crimes["category"] != S.ASB)).sum())
     residents = population.loc[population["lsoa_code"].isin(decile_2), "population"].sum()
     assert (row["lsoas"], row["count"]) == (3, direct)
-    assert row["person_years"] == pytest.approx(residents * len(months) / 12)
-    assert row["rate"] == pytest.approx(direct / (residents * len(months) / 12) * 1000)
+    assert row["person_years"] == pytest.approx(residents * 17 / 12)
+    assert row["rate"] == pytest.approx(direct / (residents * 17 / 12) * 1000)
     assert view.by_decile.set_index(["group", "decile"]).loc[(S.ALL_CRIME, 1), "lsoas"] == 0
     # Every real record in the area has a 2011 LSOA (by its point, or its reported code): none is left out.
     assert view.records_without_lsoa == int(crimes["lsoa_code"].isna().sum()) == 0

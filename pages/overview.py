@@ -5,8 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from csp_dash.analysis import overview as OV
-from csp_dash.analysis.coverage import missing_months
 from csp_dash.analysis.disclosure import disclosure_note
+from csp_dash.figures import overview as FO
 from csp_dash.charts.overview import key_charts, rag_html, sentences_html, tiles_html
 from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
@@ -16,7 +16,7 @@ presenting = presentation.presenting()
 threshold, label = config.disclosure.threshold, config.suppressed_label
 layout.page_header("Overview", None if presenting else
                    f"{filters.describe()} · each tile: the latest 12 months in the chosen range against the 12 "
-                   f"before, with an exact test, and any control-chart signal in the latest 3 months.")
+                   f"before (months held in both years), tested, and any control-chart signal in the latest 3 months.")
 
 crimes = data.table(store, "crimes", columns=["month", "category", "lsoa_code"])
 indicators = data.table(store, "indicators")
@@ -28,23 +28,9 @@ all_months, _ = data.crime_months_and_categories(store)
 key = f"{filters!r}|{threshold}|{label}"
 
 
-def _tiles() -> list[OV.Tile]:
-    tiles = []
-    if crimes is not None and all_months:
-        start = filters.start if filters.start is not None else all_months[0]
-        end = filters.end if filters.end is not None else all_months[-1]
-        counts = OV.crime_counts(crimes, filters, OV.S.month_index(start, end), missing_months(crimes))
-        tiles += OV.crime_tiles(counts)
-    else:
-        tiles += [OV.Tile(k, title, OV.NO_DATA, "no police.uk records loaded", "no change to show", None, False,
-                          "not charted", False, "Load police.uk files with `python -m csp_dash ingest crime`.",
-                          available=False) for k, title, _ in OV.CRIME_TILES]
-    tiles += OV.indicator_tiles(indicators, threshold, label)
-    tiles.append(OV.survey_tile(responses, answers, config.area.name, config.survey.min_group_n))
-    return tiles
-
-
-tiles = data.memo(store, f"overview:tiles:{key}", _tiles)
+tiles = data.memo(store, f"overview:tiles:{key}", lambda: FO.tiles(
+    crimes, data.held_months(store), filters, indicators, responses, answers, config.area.name,
+    config.survey.min_group_n, threshold, label))
 priorities = data.memo(store, f"overview:priorities:{key}:{config.priorities!r}", lambda: OV.priorities(
     indicators, actions, crimes, config.priorities, filters, threshold, label))
 summary = data.memo(store, f"overview:rag:{key}:{config.priorities!r}", lambda: OV.rag_summary(priorities))
@@ -98,11 +84,15 @@ with st.expander("How these figures are worked out"):
         f"""
 - **Latest figure**: the latest 12 months in the chosen months (the tile names them). The sidebar's area and months
   apply; its categories do not, since each tile is its own group of police.uk categories.
-- **Change**: those 12 months against the 12 before, by an exact test on the two counts. "Unlikely to be chance"
-  means p < 0.05; a month with no data is left out and the two years compared as rates per month.
-- **Signal**: a c-chart of the monthly counts, its limits set from the months before the latest 12; any signal
-  (beyond a 3-sigma limit, 7 in a row on one side, 6 rising or falling, 2 of 3 beyond 2 sigma) touching the latest
-  3 months is named. The Trends page draws these charts.
+- **Change**: those 12 months against the 12 before, month by month, comparing only months the store holds in
+  both years (a month with no data is never counted as zero, and too few held months withhold the change). The
+  test is the exact Poisson test when the monthly counts vary as Poisson counts do, and a quasi-Poisson test when
+  they vary more (a dispersion test decides, and the tile's table names the test). "Unlikely to be chance" means
+  p < 0.05.
+- **Signal**: the series' control chart, its limits set from the latest run of at least 12 consecutive held
+  months before the latest 12 (never across a gap): a Laney chart when those months vary more than Poisson counts,
+  else a c-chart. Any signal (beyond a 3-sigma limit, 7 in a row on one side, 6 rising or falling, 2 of 3 beyond
+  2 sigma) touching the latest 3 months is named. The Trends page draws the same chart.
 - **Domestic abuse, exploitation**: count indicators from the indicators file (by name), added up over their
   latest 12 months of figures. {disclosure_note(threshold, label)}
 - **Feel safe**: the latest survey wave's share agreeing that {config.area.name} is a safe place to live, with its

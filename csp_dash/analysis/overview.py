@@ -5,8 +5,13 @@ board pack").
 A crime tile reads the latest 12 months of the chosen range, compares them with the 12
 months before by ``significance.compare_counts``, and looks for a control-chart signal in
 the latest 3 months of a c-chart whose limits come from the months before the latest 12.
+Months the store does not hold are NaN throughout: the change compares only months held in
+both years (``coverage.paired_months``), with a quasi-Poisson test when the monthly counts are
+overdispersed (``significance.compare_counts``), and the signal comes from the series' one
+control chart (``spc.series_chart``: its kind chosen by the dispersion of a gap-free baseline).
 The partner tiles (domestic abuse, exploitation) sum count indicators from the indicators
-file, with disclosure control; the survey tile is the latest wave's "safe place to live".
+file, with disclosure control; the survey tile is the latest wave's "safe place to live". Both
+are district-wide whatever the sidebar's scope, and say so.
 
 Pure functions: DataFrames in, dataclasses and DataFrames out.
 """
@@ -15,19 +20,22 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from csp_dash.analysis import coverage as CV
 from csp_dash.analysis import outcomes as O
 from csp_dash.analysis import rag
+from csp_dash.analysis import spc
 from csp_dash.analysis import series as S
 from csp_dash.analysis import survey as V
 from csp_dash.analysis.disclosure import SECONDARY_LABEL, suppress, suppressed_mask
 from csp_dash.analysis.filters import Filters, apply_filters
-from csp_dash.analysis.significance import compare_counts
-from csp_dash.analysis.spc import BEYOND, TWO_OF_THREE, control_chart, describe_signals
+from csp_dash.analysis.dispersion import pearson_dispersion
+from csp_dash.analysis.significance import compare_counts, format_p
+from csp_dash.analysis.spc import BEYOND, TWO_OF_THREE
 
 YEAR = 12  # months in "the latest 12 months" and in "the 12 months before"
 SIGNAL_WINDOW = 3  # a signal counts when it touches one of the latest 3 months
@@ -81,8 +89,21 @@ class Tile:
     against: str = ""  # what the change is measured against: "the 12 months before (Apr 2019 to Mar 2020)"
     change_pct: float | None = None  # for ordering the sentences; None without a comparison
     current: float | None = None  # the number behind ``value`` (None when hidden or absent)
-    chart: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # the c-chart, if drawn
+    chart: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # the control chart, if drawn
     monthly: pd.Series | None = field(default=None, compare=False, repr=False)  # crime tiles: the counts
+    comparison: dict | None = None  # the change as numbers (figures JSON); see ``comparison_dict``
+    control: dict | None = None  # the control chart as numbers: chart, rules, sentence; None without one
+    scope_note: str = ""  # "district-wide: ..." when the tile ignores the sidebar's scope
+
+    @property
+    def verdict(self) -> str:
+        """One sentence saying both the year's change and the recent months' signal, in words that
+        cannot contradict each other: the year as a whole against the latest 3 months."""
+        year = self.change_text if self.direction is not None else self.change
+        if not self.has_signal:
+            return year[0].upper() + year[1:] + "." if year else ""
+        recent = self.signal.removeprefix("signal: ")
+        return f"{year[0].upper() + year[1:]}; in the latest 3 months: {recent}."
 
     @property
     def arrow(self) -> str:
@@ -92,6 +113,12 @@ class Tile:
         """The tile as a table row (the board pack and the page's download)."""
         return {"measure": self.title, "latest": self.value, "period": self.period,
                 "change": self.change_text, "signal": self.signal, "note": self.note}
+
+    def as_dict(self) -> dict:
+        """The tile as the figures JSON gives it (docs/figures.md, ``tiles``)."""
+        return {"key": self.key, "name": self.title, "value": self.current, "value_text": self.value,
+                "period": self.period, "available": self.available, "scope_note": self.scope_note or None,
+                "comparison": self.comparison, "signal": self.control, "verdict": self.verdict}
 
     @property
     def change_text(self) -> str:
@@ -128,12 +155,14 @@ def crime_counts(crimes: pd.DataFrame, filters: Filters, months: pd.DatetimeInde
 
 
 def count_tile(key: str, title: str, series: pd.Series, note: str = "") -> Tile:
-    """A tile for a monthly count series (NaN = a month with no data).
+    """A tile for a monthly count series (NaN = a month the store does not hold).
 
-    The latest figure is the sum of the latest 12 months; the change compares them with the
-    12 months before (an exposure ratio allows for months without data); the signal is any
-    control-chart signal in the latest 3 months of a c-chart with limits from the months
-    before the latest 12.
+    The latest figure is the sum of the held months among the latest 12; the change compares
+    the months held in both the latest 12 and the 12 before (month by month, so like with
+    like), by the exact Poisson test or, when those months' counts are overdispersed, the
+    quasi-Poisson test; the signal is any signal touching the latest 3 months of the series'
+    control chart (``spc.series_chart``: limits from a gap-free run of held months before the
+    latest 12).
     """
     series = series.astype("float64")
     if series.notna().sum() == 0:
@@ -146,63 +175,86 @@ def count_tile(key: str, title: str, series: pd.Series, note: str = "") -> Tile:
     period = f"latest 12 months to {months[-1]:%b %Y}" if len(latest) == YEAR else \
         f"all {len(latest)} months chosen, {_span(months)} (fewer than 12)"
     if present < len(latest):
-        period += f"; {len(latest) - present} with no data"
+        missing = CV.month_ranges(list(months[latest.isna().to_numpy()]))
+        period += f"; {present} held (no data for {'; '.join(missing)})"
 
-    change, direction, significant, pct, against = _year_change(series, current, present)
-    signal, has_signal, chart = _signal(series)
+    change, direction, significant, pct, against, comparison = _year_change(series)
+    signal, has_signal, chart, control = _signal(series, months[0])
     return Tile(key, title, f"{current:,}", period, change, direction, significant, signal, has_signal, note,
-                against=against, change_pct=pct, current=float(current), chart=chart, monthly=series)
+                against=against, change_pct=pct, current=float(current), chart=chart, monthly=series,
+                comparison=comparison, control=control)
 
 
-def _year_change(series: pd.Series, current: int, present: int) -> tuple[str, str | None, bool, float | None, str]:
+def _year_change(series: pd.Series) -> tuple[str, str | None, bool, float | None, str, dict]:
     if len(series) < 2 * YEAR:
-        return (f"no change shown: the months chosen hold {len(series)}, and a change on the year before "
-                f"needs {2 * YEAR}", None, False, None, "")
-    before = series.iloc[-2 * YEAR:-YEAR]
-    before_present = int(before.notna().sum())
-    if present == 0 or before_present == 0:
-        return "no change shown: a year with no data", None, False, None, ""
-    result = compare_counts(current, int(before.sum()), exposure_ratio=present / before_present)
+        reason = (f"no change shown: the months chosen hold {len(series)}, and a change on the year before "
+                  f"needs {2 * YEAR}")
+        return reason, None, False, None, "", {"withheld": reason}
+    index = pd.DatetimeIndex(series.index)
+    paired = CV.paired_months(index[-YEAR:], index[-2 * YEAR:-YEAR], index[series.notna().to_numpy()])
+    if not paired.enough:
+        reason = "no change shown: " + paired.note().removeprefix("withheld: ")
+        return reason, None, False, None, "", {"withheld": reason, "months_compared": len(paired.current)}
+    now, before = series.reindex(paired.current), series.reindex(paired.baseline)
+    dispersion = pearson_dispersion([now.to_numpy(), before.to_numpy()])
+    result = compare_counts(int(now.sum()), int(before.sum()), dispersion=dispersion)
     words = result.words
-    if present != before_present:
-        words += f" (monthly rates compared: {present} and {before_present} months have data)"
+    if not paired.complete:
+        words += (f" (the {len(paired.current)} months held in both years: {int(now.sum()):,} against "
+                  f"{int(before.sum()):,})")
+    against = f"the 12 months before ({_span(index[-2 * YEAR:-YEAR])})"
+    comparison = {
+        "current": int(now.sum()), "previous": int(before.sum()), "months_compared": len(paired.current),
+        "change_pct": _finite(result.change_pct), "p_value": _finite(result.p_value),
+        "test": result.method, "dispersion": dispersion.as_dict(),
+        "verdict": "unlikely to be chance" if result.significant else "within normal variation",
+        "significant": bool(result.significant), "against": against, "note": paired.note() or None,
+        "withheld": None,
+    }
     return (words, _direction(result.change_pct), bool(result.significant), _finite(result.change_pct),
-            f"the 12 months before ({_span(pd.DatetimeIndex(before.index))})")
+            against, comparison)
 
 
 def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
 
-def _signal(series: pd.Series) -> tuple[str, bool, pd.DataFrame | None]:
-    baseline = series.iloc[:-YEAR]
-    if baseline.notna().sum() < MIN_BASELINE:
-        return (f"not charted: control limits need {MIN_BASELINE} months with data before the latest 12",
-                False, None)
-    chart = control_chart(series, kind="c", baseline=(baseline.index[0], baseline.index[-1]))
-    recent = chart.index[-SIGNAL_WINDOW:]
-    if not bool(chart.loc[recent, "any_signal"].any()):
-        return NO_SIGNAL, False, chart
-    episodes = describe_signals(chart)
-    touching = episodes[(episodes["end"] >= recent[0])]
+def _signal(series: pd.Series, window_start: pd.Timestamp) -> tuple[str, bool, pd.DataFrame | None, dict | None]:
+    sc = spc.series_chart(series, window_start=window_start)
+    if sc.chart is None:
+        why = sc.note.removeprefix("No control limits: ")
+        return "not charted: " + why[0].lower() + why[1:], False, None, None
+    episodes = spc.recent_signals(sc, SIGNAL_WINDOW)
     words = []
-    for r in touching.itertuples(index=False):
+    for r in episodes.itertuples(index=False):
         what = signal_words(str(r.rule), str(r.direction))
         if what not in words:
             words.append(what)
-    return "signal: " + "; ".join(words), True, chart
+    control = {"chart": sc.choice.name, "reason": sc.choice.reason,
+               "baseline": [f"{sc.baseline[0]:%Y-%m}", f"{sc.baseline[1]:%Y-%m}"],
+               "dispersion": sc.choice.dispersion.as_dict(),
+               "rules": [str(r.rule) for r in episodes.itertuples(index=False)],
+               "sentence": ("; ".join(words) if words else NO_SIGNAL)}
+    if not words:
+        return NO_SIGNAL, False, sc.chart, control
+    return "signal: " + "; ".join(words), True, sc.chart, control
 
 
 def signal_words(rule: str, direction: str) -> str:
-    """A ``describe_signals`` rule and direction in a tile's few words: "run of 8 above the centre"."""
+    """A ``describe_signals`` rule and direction in a tile's few words: "above the usual range
+    (run of 8 above the centre)"."""
     high = direction in ("high", "rising")
     if rule == BEYOND:
-        return "above the upper control limit" if high else "below the lower control limit"
-    if rule.startswith("run of"):
-        return rule.replace("on one side", "above the centre" if high else "below the centre")
-    if rule == TWO_OF_THREE:
-        return f"2 of 3 beyond the {'upper' if high else 'lower'} warning line"
-    return rule  # "trend of 6 rising" says it all
+        what = "above the upper control limit" if high else "below the lower control limit"
+    elif rule.startswith("run of"):
+        what = rule.replace("on one side", "above the centre" if high else "below the centre")
+    elif rule == TWO_OF_THREE:
+        what = f"2 of 3 beyond the {'upper' if high else 'lower'} warning line"
+    else:
+        what = rule  # "trend of 6 rising" says it all
+    if rule.startswith("trend"):
+        return f"{'rising' if high else 'falling'} steadily ({what})"
+    return f"{'above' if high else 'below'} the usual range ({what})"
 
 
 def crime_tiles(counts: pd.DataFrame) -> list[Tile]:
@@ -309,6 +361,26 @@ def indicator_tile(key: str, title: str, indicators: pd.DataFrame | None, patter
 def indicator_tiles(indicators: pd.DataFrame | None, threshold: int, label: str) -> list[Tile]:
     return [indicator_tile(key, title, indicators, pattern, threshold, label)
             for key, title, pattern in INDICATOR_TILES]
+
+
+def district_wide(tiles: list[Tile], filters: Filters) -> list[Tile]:
+    """The partner and survey tiles marked as district-wide when the sidebar narrows the area:
+    indicators and survey waves are reported for the whole district, not by town or LSOA."""
+    if filters.scope == "district":
+        return tiles
+    crime = {k for k, _, _ in CRIME_TILES}
+    why = {"domestic_abuse": "partner indicators are reported for the whole district",
+           "exploitation": "partner indicators are reported for the whole district",
+           "feel_safe": "the survey's headline is for the whole district"}
+    out = []
+    for t in tiles:
+        if t.key in crime:
+            out.append(t)
+            continue
+        note = (f"District-wide: {filters.area_name}, not {filters.scope_label}; "
+                f"{why.get(t.key, 'this measure is not split by town or LSOA')}.")
+        out.append(replace(t, scope_note=note, period=f"{t.period} · district-wide"))
+    return out
 
 
 # -- survey tile --------------------------------------------------------------------------------

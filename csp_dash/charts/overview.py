@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from csp_dash.analysis.disclosure import SECONDARY_LABEL
@@ -39,15 +40,18 @@ def key_chart(tile: Tile, scope_label: str) -> KeyChart | None:
     title = f"{tile.title}: records a month, {scope_label}"
     if tile.chart is not None:
         fig = control_chart_figure(tile.chart, y_title="Records a month", warning_lines=False)
-        caption = (f"c-chart: limits from the months before the latest 12 (shaded). Latest 12 months: "
-                   f"{tile.value}; {tile.change_text}. Latest 3 months: {tile.signal}.")
+        first, last = (pd.Timestamp(f"{m}-01") for m in tile.control["baseline"])
+        caption = (f"{tile.control['reason']} Limits from {first:%b %Y} to {last:%b %Y} (shaded). "
+                   f"{tile.verdict}")
     else:
+        # Months the store does not hold stay NaN: the line breaks there instead of dropping to zero.
         fig = go.Figure(go.Scatter(x=tile.monthly.index, y=tile.monthly, mode="lines+markers", name=tile.title,
+                                   connectgaps=False,
                                    line=dict(color=theme.PALETTE[0], width=theme.LINE_WIDTH)))
         theme.apply(fig)
         fig.update_layout(showlegend=False, yaxis=dict(title=dict(text="Records a month")),
                           xaxis=dict(tickformat="%b %Y"))
-        caption = f"No control limits: {tile.signal.removeprefix('not charted: ')}. Latest 12 months: {tile.value}."
+        caption = f"No control limits: {tile.signal.removeprefix('not charted: ')} Latest 12 months: {tile.value}."
     fig.update_layout(width=WIDTH, height=HEIGHT, margin=dict(l=10, r=175, t=20, b=10))
     return KeyChart(title, caption, fig)
 
@@ -98,7 +102,10 @@ def _tile_html(t: Tile) -> str:
     against = f", against {e(against)}" if against else ""
     significant = " ov-significant" if t.significant else ""
     flag = " ov-flag" if t.has_signal else ""
-    signal = ("⚑ " if t.has_signal else "") + t.signal
+    # The year's change and the latest months' signal are different questions; saying which is which
+    # keeps "down 1%, within normal variation" from reading as contradicted by a recent signal.
+    signal = (f"⚑ Latest 3 months: {t.signal.removeprefix('signal: ')}" if t.has_signal
+              else f"Latest 3 months: {t.signal}" if t.signal == "no signal" else t.signal)
     # A withheld total says so in words on a projector; the table and downloads keep the code.
     value, period = t.value, t.period
     if value == SECONDARY_LABEL:

@@ -35,7 +35,7 @@ def test_a_count_tile_sums_the_latest_12_months_and_tests_them_against_the_12_be
     # the centre, so the run of 12 touches the latest 3 months.
     assert tile.chart["centre"].iloc[-1] == 100
     assert tile.chart["ucl"].iloc[-1] == 130
-    assert tile.signal == "signal: run of 12 above the centre"
+    assert tile.signal == "signal: above the usual range (run of 12 above the centre)"
     assert tile.has_signal
 
 
@@ -50,7 +50,7 @@ def test_a_steady_series_has_no_signal_and_no_change():
 def test_a_point_beyond_the_upper_limit_in_the_latest_months_is_named():
     values = [100.0] * 35 + [140.0]
     tile = OV.count_tile("x", "Example", pd.Series(values, index=months(36)))
-    assert tile.signal == "signal: above the upper control limit"
+    assert tile.signal == "signal: above the usual range (above the upper control limit)"
 
 
 def test_a_signal_older_than_the_latest_3_months_is_not_this_periods():
@@ -59,14 +59,16 @@ def test_a_signal_older_than_the_latest_3_months_is_not_this_periods():
     assert tile.signal == OV.NO_SIGNAL
 
 
-def test_a_month_without_data_is_left_out_and_the_years_compared_as_rates():
+def test_a_month_without_data_is_left_out_with_its_partner_a_year_before():
     series = pd.Series([100.0] * 24 + [120.0] * 12, index=months(36))
     series.iloc[-1] = np.nan
     tile = OV.count_tile("x", "Example", series)
     assert tile.value == "1,320"
-    assert tile.period == "latest 12 months to Dec 2020; 1 with no data"
-    expected = compare_counts(1320, 1200, exposure_ratio=11 / 12).words
-    assert tile.change == f"{expected} (monthly rates compared: 11 and 12 months have data)"
+    assert tile.period == "latest 12 months to Dec 2020; 11 held (no data for Dec 2020)"
+    # Like with like: Dec 2019 is left out too, so 11 months of 120 against 11 months of 100.
+    expected = compare_counts(1320, 1100).words
+    assert tile.change == f"{expected} (the 11 months held in both years: 1,320 against 1,100)"
+    assert tile.comparison["months_compared"] == 11 and tile.comparison["previous"] == 1100
 
 
 def test_too_few_months_for_a_change_or_for_control_limits():
@@ -74,7 +76,8 @@ def test_too_few_months_for_a_change_or_for_control_limits():
     assert tile.value == "120"
     assert tile.change == "no change shown: the months chosen hold 20, and a change on the year before needs 24"
     assert tile.direction is None
-    assert tile.signal == "not charted: control limits need 12 months with data before the latest 12"
+    assert tile.signal == ("not charted: they need 12 consecutive months with data before Sep 2018, and the longest "
+                           "run there is 8 (Jan 2018 to Aug 2018).")
     short = OV.count_tile("x", "Example", pd.Series([10.0] * 7, index=months(7)))
     assert short.value == "70"
     assert short.period == "all 7 months chosen, Jan 2018 to Jul 2018 (fewer than 12)"
@@ -106,8 +109,12 @@ def test_crime_tiles_on_the_real_files(real_store):
     assert tiles["asb"].value == f"{int((latest['category'] == 'Anti-social behaviour').sum()):,}"
     assert tiles["total"].period == "latest 12 months to Apr 2022"
     # The 12 months before (May 2020 to Apr 2021) fall in the gap between the downloads.
-    assert tiles["total"].change == "no change shown: a year with no data"
-    assert tiles["total"].signal == "not charted: control limits need 12 months with data before the latest 12"
+    assert tiles["total"].change == (
+        "no change shown: only 0 of 12 months are held in both periods (the store holds no data for May 2020 to "
+        "Apr 2021 (12 months)), and a comparison needs at least 6")
+    assert tiles["total"].comparison["withheld"] == "no change shown: " + tiles["total"].change.split(": ", 1)[1]
+    assert tiles["total"].signal == ("not charted: they need 12 consecutive months with data before May 2021, and "
+                                     "the longest run there is 5 (Oct 2018 to Feb 2019).")
 
 
 # -- partner indicator tiles ------------------------------------------------------------------
@@ -279,10 +286,10 @@ def test_the_cover_words_for_filters_and_vintage():
 
 
 @pytest.mark.parametrize("rule,direction,words", [
-    ("beyond a control limit", "low", "below the lower control limit"),
-    ("run of 9 on one side", "high", "run of 9 above the centre"),
-    ("2 of 3 beyond 2 sigma", "high", "2 of 3 beyond the upper warning line"),
-    ("trend of 6 falling", "falling", "trend of 6 falling"),
+    ("beyond a control limit", "low", "below the usual range (below the lower control limit)"),
+    ("run of 9 on one side", "high", "above the usual range (run of 9 above the centre)"),
+    ("2 of 3 beyond 2 sigma", "high", "above the usual range (2 of 3 beyond the upper warning line)"),
+    ("trend of 6 falling", "falling", "falling steadily (trend of 6 falling)"),
 ])
 def test_signal_words(rule, direction, words):
     assert OV.signal_words(rule, direction) == words

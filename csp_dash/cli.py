@@ -1,4 +1,4 @@
-"""``python -m csp_dash``: ingest, validate, status and demo.
+"""``python -m csp_dash``: ingest, validate, status, figures and demo.
 
 Expected failures (a file that can't be used, a bad config) print one or two lines and
 exit 2. Each command ends with a summary table.
@@ -39,6 +39,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="files, folders or .zip archives (boundaries: none means the configured boundaries)")
     s = sub.add_parser("status", parents=[common], help="what the store holds")
     s.add_argument("--json", action="store_true", help="print the status as JSON (a documented, stable contract)")
+    s = sub.add_parser("figures", parents=[common],
+                       help="the figures the pages show, as JSON, for given filters (docs/figures.md)")
+    s.add_argument("--from", dest="start", metavar="YYYY-MM", help="first month (default: the first held)")
+    s.add_argument("--to", dest="end", metavar="YYYY-MM", help="last month (default: the last held)")
+    s.add_argument("--category", action="append", default=[], metavar="NAME",
+                   help="a police.uk category, as police.uk names it (repeatable; default: all)")
+    s.add_argument("--town", metavar="NAME", help="a town from csp.toml's [[area.towns]]")
+    s.add_argument("--lsoa", action="append", default=[], metavar="CODE", help="an LSOA code of the area (repeatable)")
     s = sub.add_parser("demo", parents=[common], help="write the synthetic demo data and load it")
     s.add_argument("--raw", type=Path, help="folder for the synthetic raw files (default: data/demo/raw)")
     s.add_argument("--seed", type=int, default=None, help="random seed (default: the fixed demo seed)")
@@ -55,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(args.store or config.store_path)
         if args.command == "status":
             return _status(store, args.json, console)
+        if args.command == "figures":
+            return _figures(args, store, config)
         if args.kind != "boundaries" and not args.paths:
             print(f"{args.command} {args.kind} needs at least one PATH", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -162,6 +172,16 @@ def _status(store: Store, as_json: bool, console: Console) -> int:
     console.print(s)
     if status["superseded_sources"]:
         console.print(f"{len(status['superseded_sources'])} earlier source files were replaced by re-issued months.")
+    return EXIT_OK
+
+
+def _figures(args, store: Store, config) -> int:
+    from csp_dash.figures import export
+
+    inputs = export.read_inputs(store, config)
+    filters = export.build_filters(inputs, config, start=args.start, end=args.end, categories=args.category,
+                                   town=args.town, lsoas=args.lsoa)
+    print(json.dumps(export.figures(inputs, config, filters), indent=2, ensure_ascii=False))
     return EXIT_OK
 
 

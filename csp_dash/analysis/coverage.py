@@ -159,7 +159,8 @@ class PairedMonths:
         kept = len(self.current)
         gone = "; ".join(month_ranges(list(self.missing)))
         if not self.enough:
-            return (f"withheld: only {kept} of {self.length} months are held in both periods (the store holds no "
+            months = "month is" if self.length == 1 else "months are"
+            return (f"withheld: only {kept} of {self.length} {months} held in both periods (the store holds no "
                     f"data for {gone}), and a comparison needs at least {max(1, int(np.ceil(self.length * MIN_PAIRED_SHARE)))}")
         return (f"compares the {kept} of {self.length} months held in both periods; the store holds no data for "
                 f"{gone}, so those months and their partners are left out")

@@ -118,7 +118,8 @@ class Tile:
         """The tile as the figures JSON gives it (docs/figures.md, ``tiles``)."""
         return {"key": self.key, "name": self.title, "value": self.current, "value_text": self.value,
                 "period": self.period, "available": self.available, "scope_note": self.scope_note or None,
-                "comparison": self.comparison, "signal": self.control, "verdict": self.verdict}
+                "comparison": self.comparison, "signal": self.control,
+                "signal_note": None if self.control is not None else self.signal, "verdict": self.verdict}
 
     @property
     def change_text(self) -> str:

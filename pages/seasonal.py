@@ -61,10 +61,16 @@ st.markdown("**The strategy's seasonal claims, checked on the data loaded:**\n\n
     f"- **{c.claim}: {c.verdict}.** {c.sentence}" for c in claims))
 st.caption("Seasonal strength is 1 minus the remainder's variance over the variance of seasonal plus remainder in "
            "the STL decomposition (0 none, 1 all); highest and lowest months come from the seasonal index. A claim "
-           "is supported when the records are higher as claimed and an exact test on the two counts says the "
-           "difference is unlikely to be chance (p < 0.05). Winter is December to February and summer June to "
-           "August, each against the rest of the same whole years; sporting events are the one-off events in "
-           "csp.toml against the same months a year before and a year after.")
+           "is supported when the records are higher as claimed and a test on the two counts says the "
+           "difference is unlikely to be chance (p < 0.05): the exact Poisson test, or a quasi-Poisson test when the "
+           "monthly counts vary more than Poisson counts would, so a large count is not enough on its own. Winter "
+           "is December to February and summer June to August, each against the rest of the same whole years; "
+           "sporting events are the one-off events in csp.toml against the same months a year before and a year "
+           "after. A claim is about a pattern, so one "
+           f"occasion cannot settle it: a season needs at least {SE.MIN_SEASON_YEARS} whole years of months in a "
+           f"row and sporting events at least {SE.MIN_EVENTS} separate events with comparable months; with fewer "
+           f"the verdict is '{SE.TOO_LITTLE}', with the number still given. Months without data are left out, "
+           "never counted as zero.")
 layout.data_download(patterns.round(3), "seasonal_strongest_patterns", label="Show data: every series' pattern",
                      key="dl_patterns")
 
@@ -171,7 +177,10 @@ st.caption(f"{chosen} in the months standing for each event (the months it cover
            f"publishes months, not days, so a short event is diluted, never exaggerated) against comparable months, "
            f"as records a day: a one-off event against the same months a year before and a year after (a steady "
            f"trend cancels out); a recurring event against the month before and the month after the months it "
-           f"touches, pooled over the years. Exact test on the two counts with the days as exposure; p < 0.05 "
-           f"reads as unlikely to be chance."
+           f"touches, pooled over the years. Exact test on the two counts with the days as exposure, or a "
+           f"quasi-Poisson test when the months behind them vary more than Poisson counts would (see the data's "
+           f"method column); p < 0.05 reads as unlikely to be chance. Each line is one event's months, not a "
+           f"pattern: the strategy's claim about sporting events is judged in the summary above, on at least "
+           f"{SE.MIN_EVENTS} separate events."
            + (f" Not compared (outside the months chosen, or no comparable months): {', '.join(missing)}."
               if missing else ""))

@@ -13,8 +13,12 @@ most of it). Its comparable months are:
   touches the recurring event's months, as the 2018 World Cup does the 2018 summer holidays;
   a comparison month touched by one is left out).
 
-The counts are compared as daily rates with an exact test (``significance.compare_counts``,
-the exposure ratio being the event months' days over the comparison months' days).
+The counts are compared as daily rates (``significance.compare_counts``, the exposure ratio
+being the event months' days over the comparison months' days): an exact Poisson test, or a
+quasi-Poisson test when the monthly counts behind the two totals (the event months one group,
+the comparison months another, each month's days its exposure) vary more than Poisson counts
+would (``dispersion.pearson_dispersion``). A month without data (NaN) is never used: an
+occurrence needs all its months held, a comparison block all of its months.
 
 Pure functions: the config's events and monthly Series in, dataclasses and DataFrames out.
 """
@@ -27,13 +31,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from csp_dash.analysis.dispersion import Dispersion, pearson_dispersion
 from csp_dash.analysis.significance import compare_counts
 
 MIN_DAYS = 7  # a month stands for an event when the event fills a week of it or more
 
 COLUMNS = ["event", "kind", "dates", "event_months", "comparison_months", "event_records", "event_days",
            "comparison_records", "comparison_days", "event_per_day", "comparison_per_day", "change_pct",
-           "ci_low", "ci_high", "p_value", "significant", "words"]
+           "ci_low", "ci_high", "p_value", "significant", "words", "method"]
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,49 @@ def _months_text(months, per_year: bool) -> str:
     return f"{label}, {span} ({len(months)} months)"
 
 
+def _matched(series: pd.Series, events) -> list[tuple[object, list[Occurrence], list[pd.Timestamp],
+                                                     list[pd.Timestamp]]]:
+    """For each event that can be compared: (event, its occurrences used, their months, their
+    comparison months). Only months with data (not NaN) are ever used."""
+    present = set(series.index[series.notna()])
+    if not present:
+        return []
+    found = occurrences(events, min(present), max(present))
+    one_offs = [o for o in found if not o.recurring]
+    out = []
+    for event in events:
+        event_months: list[pd.Timestamp] = []
+        comparison_months: list[pd.Timestamp] = []
+        mine = []
+        for occ in (o for o in found if o.name == event.name):
+            if not set(occ.months) <= present:
+                continue
+            blocks = _blocks(occ, one_offs, present)
+            if not blocks:
+                continue
+            event_months.extend(occ.months)
+            comparison_months.extend(m for b in blocks for m in b)
+            mine.append(occ)
+        if mine:
+            out.append((event, mine, event_months, comparison_months))
+    return out
+
+
+def months_dispersion(series: pd.Series, event_months, comparison_months) -> Dispersion:
+    """Pearson dispersion of the monthly counts behind an event comparison: the event months
+    one group and the comparison months another, each month's exposure its days."""
+    groups = [series.reindex(list(ms)).to_numpy("float64") for ms in (event_months, comparison_months)]
+    days = [np.array([m.days_in_month for m in ms], dtype="float64") for ms in (event_months, comparison_months)]
+    return pearson_dispersion(groups, days)
+
+
+def pooled_months(series: pd.Series, events) -> tuple[list[pd.Timestamp], list[pd.Timestamp]]:
+    """Every compared event's months and every comparison month, pooled over the events (as
+    the strategy's claim about sporting events pools them)."""
+    matched = _matched(series, events)
+    return ([m for *_, ms, _ in matched for m in ms], [m for *_, cs in matched for m in cs])
+
+
 def compare_events(series: pd.Series, events) -> tuple[pd.DataFrame, list[Occurrence]]:
     """Records in each event's months against its comparable months, as daily rates.
 
@@ -172,32 +220,14 @@ def compare_events(series: pd.Series, events) -> tuple[pd.DataFrame, list[Occurr
     when none of its occurrences has all its months and at least one comparison block in
     the data.
     """
-    present = set(series.index[series.notna()])
-    if not present:
-        return pd.DataFrame(columns=COLUMNS), []
-    found = occurrences(events, min(present), max(present))
-    one_offs = [o for o in found if not o.recurring]
     rows, used = [], []
-    for event in events:
-        event_months: list[pd.Timestamp] = []
-        comparison_months: list[pd.Timestamp] = []
-        mine = []
-        for occ in (o for o in found if o.name == event.name):
-            if not set(occ.months) <= present:
-                continue
-            blocks = _blocks(occ, one_offs, present)
-            if not blocks:
-                continue
-            event_months.extend(occ.months)
-            comparison_months.extend(m for b in blocks for m in b)
-            mine.append(occ)
-        if not mine:
-            continue
+    for event, mine, event_months, comparison_months in _matched(series, events):
         used.extend(mine)
         current = int(series.loc[event_months].sum())
         baseline = int(series.loc[comparison_months].sum())
         days, base_days = _days(event_months), _days(comparison_months)
-        c = compare_counts(current, baseline, exposure_ratio=days / base_days, label=event.name)
+        c = compare_counts(current, baseline, exposure_ratio=days / base_days, label=event.name,
+                           dispersion=months_dispersion(series, event_months, comparison_months))
         rows.append({
             "event": event.name,
             "kind": "every year" if event.recurring else "one-off",
@@ -208,6 +238,6 @@ def compare_events(series: pd.Series, events) -> tuple[pd.DataFrame, list[Occurr
             "comparison_records": baseline, "comparison_days": base_days,
             "event_per_day": current / days, "comparison_per_day": baseline / base_days,
             "change_pct": c.change_pct, "ci_low": c.ci_low, "ci_high": c.ci_high,
-            "p_value": c.p_value, "significant": c.significant, "words": c.words,
+            "p_value": c.p_value, "significant": c.significant, "words": c.words, "method": c.method,
         })
     return pd.DataFrame(rows, columns=COLUMNS), used

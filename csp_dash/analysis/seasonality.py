@@ -13,6 +13,10 @@ Methods (docs/methods.md, "Seasonal patterns"):
   fitted by least squares on the 36 months before the latest 12 and extended over them; the
   95% prediction interval is the regression's (residual spread plus the uncertainty of
   the fitted trend and month effects, t distribution).
+- The strategy's claims: a verdict says how much evidence there is. A season claim needs at
+  least two whole years in a row, an events claim at least two separate one-off events with
+  comparable months; with fewer the verdict is "too little evidence to tell". Counts are
+  compared as daily rates, quasi-Poisson when the months behind them are overdispersed.
 
 Pure functions: Series in, DataFrames and dataclasses out. A month that is NaN has no
 data (a gap between downloads), which is never read as zero.
@@ -27,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from csp_dash.analysis import events as E
-from csp_dash.analysis.significance import Comparison, compare_counts, format_change, format_p
+from csp_dash.analysis.dispersion import pearson_dispersion
+from csp_dash.analysis.significance import EXACT, Comparison, compare_counts, format_change, format_p
 
 PERIOD = 12
 STL_SEASONAL = 13  # seasonal smoother span in years: wide, so the pattern changes only slowly
@@ -259,6 +264,15 @@ CLAIM_BURGLARY = "Domestic burglary increases in the winter months"
 CLAIM_VIOLENCE = "Violent crime increases when large sporting events take place"
 CLAIM_ASB = "Anti-social behaviour increases in the summer months"
 SUPPORTED, NOT_SUPPORTED, UNCHECKED = "supported", "not supported", "cannot be checked"
+TOO_LITTLE = "too little evidence to tell"
+VERDICTS = (SUPPORTED, NOT_SUPPORTED, TOO_LITTLE, UNCHECKED)
+
+# How much evidence a claim needs before it is called supported or not. A claim says something
+# happens again and again ("increases when large sporting events take place", "in the winter
+# months"); one occasion cannot tell that pattern from the occasion itself (one tournament in a
+# hot summer, one year's burglary spree), however clear the test on that occasion is.
+MIN_EVENTS = 2  # separate one-off events, each with its months and comparable months held
+MIN_SEASON_YEARS = 2  # whole years (12 months in a row), each holding every month of the season and the rest
 
 
 @dataclass(frozen=True)
@@ -266,7 +280,7 @@ class Claim:
     """One of the strategy's claims checked on the data loaded, said with its number."""
 
     claim: str
-    verdict: str  # SUPPORTED, NOT_SUPPORTED or UNCHECKED
+    verdict: str  # SUPPORTED, NOT_SUPPORTED, TOO_LITTLE or UNCHECKED
     sentence: str
     comparison: Comparison | None = None
 
@@ -291,12 +305,25 @@ def _rate(count: int, days: int) -> str:
     return f"{count / days:,.1f}"
 
 
+def _test_words(c: Comparison) -> str:
+    """What the test allowed for, when it was not the exact Poisson test."""
+    if c.method == EXACT:
+        return ""
+    return f" The monthly counts vary more than Poisson counts would, so the test is a {c.method}."
+
+
 def season_against_rest(series: pd.Series, months: tuple[int, ...]) -> tuple[Comparison, pd.Series] | None:
     """Records in the given calendar months against the rest of the year, as daily rates.
 
     Uses the latest whole years (multiples of twelve months, counted back from the latest
-    month) of the latest run, so every calendar month is counted equally often. None with
+    month) of the latest run of months with data, so every calendar month is counted equally
+    often and a month without data (NaN) is never read as zero: it ends the run. None with
     fewer than twelve consecutive months.
+
+    The test allows for overdispersion: the season's months and the rest's are two groups of
+    constant daily rate (``dispersion.pearson_dispersion``, each month's days its exposure),
+    and when their counts vary more than Poisson counts would the test is quasi-Poisson, so
+    a large count is not called unlikely to be chance on its size alone.
     """
     run = latest_run(series)
     whole = len(run) // PERIOD * PERIOD
@@ -305,9 +332,14 @@ def season_against_rest(series: pd.Series, months: tuple[int, ...]) -> tuple[Com
     run = run.iloc[len(run) - whole:]
     inside = run.index.month.isin(months)
     days = run.index.days_in_month.to_numpy()
+    dispersion = pearson_dispersion([run[inside].to_numpy(), run[~inside].to_numpy()], [days[inside], days[~inside]])
     c = compare_counts(int(run[inside].sum()), int(run[~inside].sum()),
-                       exposure_ratio=days[inside].sum() / days[~inside].sum())
+                       exposure_ratio=days[inside].sum() / days[~inside].sum(), dispersion=dispersion)
     return c, run
+
+
+def _years_words(n: int) -> str:
+    return "one whole year" if n == 1 else f"{n} whole years"
 
 
 def _season_claim(claim: str, name: str, series: pd.Series | None, months: tuple[int, ...], season: str,
@@ -327,8 +359,19 @@ def _season_claim(claim: str, name: str, series: pd.Series | None, months: tuple
                 f"({_months_words(months)}) against {_rate(c.baseline, days[~inside].sum())} in the rest of the "
                 f"year, {format_change(c.change_pct)} {direction} ({_chance(c)}, "
                 f"{format_p(c.p_value, significant=c.significant)}), over the {len(run)} months "
-                f"{run.index[0]:%b %Y} to {run.index[-1]:%b %Y}.{note}")
+                f"{run.index[0]:%b %Y} to {run.index[-1]:%b %Y}.{_test_words(c)}{note}")
+    years = len(run) // PERIOD
+    if years < MIN_SEASON_YEARS:
+        why = (f"The latest run of months with data holds only {_years_words(years)} ({run.index[0]:%b %Y} to "
+               f"{run.index[-1]:%b %Y}); a claim about the {season} months needs at least "
+               f"{_count_words(MIN_SEASON_YEARS)} whole years, each holding every month of {season} and of the rest "
+               f"of the year, to tell a pattern from one year.")
+        return Claim(claim, TOO_LITTLE, f"{why} {sentence}", c)
     return Claim(claim, _verdict(c), sentence, c)
+
+
+def _count_words(n: int) -> str:
+    return {1: "one", 2: "two", 3: "three"}.get(n, str(n))
 
 
 def _event_claim(series: pd.Series | None, events) -> Claim:
@@ -344,13 +387,21 @@ def _event_claim(series: pd.Series | None, events) -> Claim:
                      f"a year before or after.")
     current, baseline = int(table["event_records"].sum()), int(table["comparison_records"].sum())
     days, base_days = int(table["event_days"].sum()), int(table["comparison_days"].sum())
-    c = compare_counts(current, baseline, exposure_ratio=days / base_days)
+    c = compare_counts(current, baseline, exposure_ratio=days / base_days,
+                       dispersion=E.months_dispersion(series, *E.pooled_months(series, one_offs)))
     direction = "higher" if c.change_pct > 0 else "lower"
     what = "; ".join(f"{r.event} ({r.event_months}, against {r.comparison_months})" for r in table.itertuples())
     sentence = (f"{name}: {_rate(current, days)} records a day in the months of {what}, against "
                 f"{_rate(baseline, base_days)} in the comparison months, {format_change(c.change_pct)} {direction} "
                 f"({_chance(c)}, "
-                f"{format_p(c.p_value, significant=c.significant)}).")
+                f"{format_p(c.p_value, significant=c.significant)}).{_test_words(c)}")
+    if len(used) < MIN_EVENTS:
+        compared = ", ".join(o.name for o in used)
+        events_words = f"{_count_words(len(used))} event{'s' if len(used) > 1 else ''}"
+        why = (f"Only {events_words} ({compared}) in the months loaded with comparable months a year before or "
+               f"after; a claim about large sporting events needs at least "
+               f"{_count_words(MIN_EVENTS)} to tell a pattern from one occasion.")
+        return Claim(CLAIM_VIOLENCE, TOO_LITTLE, f"{why} {sentence}", c)
     return Claim(CLAIM_VIOLENCE, _verdict(c), sentence, c)
 
 
@@ -361,6 +412,12 @@ def check_claims(burglary: pd.Series | None, violence: pd.Series | None, asb: pd
     A series is None when the sidebar's categories leave it out. Winter is December to
     February and summer June to August, each against the rest of the year; the sporting
     events are the one-off events of csp.toml against the same months a year before and after.
+
+    The verdict says how much evidence there is: ``UNCHECKED`` with none (no whole year, no
+    event with comparable months); ``TOO_LITTLE`` with fewer than ``MIN_SEASON_YEARS`` whole
+    years for a season or fewer than ``MIN_EVENTS`` separate events, the sentence saying why
+    and still giving the number; otherwise ``SUPPORTED`` (higher as claimed, p < 0.05) or
+    ``NOT_SUPPORTED``.
     """
     return [
         _season_claim(CLAIM_BURGLARY, "Burglary", burglary, WINTER, "winter",

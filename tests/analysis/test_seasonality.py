@@ -12,6 +12,7 @@ from csp_dash.analysis import seasonality as SE
 from csp_dash.analysis import series as S
 from csp_dash.analysis import trends
 from csp_dash.analysis.coverage import all_months, missing_months
+from csp_dash.analysis.significance import compare_counts
 from csp_dash.config import DEFAULT_EVENTS, Event, load_config
 from csp_dash.errors import ConfigError
 
@@ -265,17 +266,26 @@ def demo_monthly(demo_store) -> pd.DataFrame:
     return trends.monthly_series(counts, trends.series_options(list(counts.columns)))
 
 
-def test_the_demo_supports_all_three_claims_with_their_numbers(demo_monthly):
+def test_the_demo_supports_the_season_claims_and_has_one_event_too_few(demo_monthly):
     claims = SE.check_claims(demo_monthly["Burglary"], demo_monthly[S.VSO], demo_monthly[S.ASB], DEFAULT_EVENTS)
     assert [c.claim for c in claims] == [SE.CLAIM_BURGLARY, SE.CLAIM_VIOLENCE, SE.CLAIM_ASB]
-    assert [c.verdict for c in claims] == [SE.SUPPORTED] * 3
+    # Six whole years for each season; one sporting event (Euro 2020 is after the demo's last month).
+    assert [c.verdict for c in claims] == [SE.SUPPORTED, SE.TOO_LITTLE, SE.SUPPORTED]
     burglary, violence, asb = claims
     assert burglary.sentence.startswith("Burglary: 7.5 records a day in winter (December to February) against 5.8 "
                                         "in the rest of the year, 29% higher (unlikely to be chance, p < 0.001), "
                                         "over the 72 months Apr 2015 to Mar 2021.")
     assert round(burglary.change_pct) == 29
-    assert violence.sentence.startswith("Violence and sexual offences: 17.4 records a day in the months of 2018 FIFA "
-                                        "World Cup (Jun and Jul 2018, against Jun and Jul 2017; Jun and Jul 2019)")
+    assert "so the test is a quasi-Poisson test (dispersion φ = 5.0 from 72 monthly counts)" in burglary.sentence
+    # The one World Cup is up by a quarter, yet one occasion cannot tell a pattern from the occasion;
+    # its six months vary 4.3 times as much as Poisson counts, so even that is within normal variation.
+    assert violence.sentence == (
+        "Only one event (2018 FIFA World Cup) in the months loaded with comparable months a year before or after; "
+        "a claim about large sporting events needs at least two to tell a pattern from one occasion. "
+        "Violence and sexual offences: 17.4 records a day in the months of 2018 FIFA World Cup (Jun and Jul 2018, "
+        "against Jun and Jul 2017; Jun and Jul 2019), against 14.1 in the comparison months, 24% higher (within "
+        "normal variation, p = 0.059). The monthly counts vary more than Poisson counts would, so the test is a "
+        "quasi-Poisson test (dispersion φ = 4.3 from 6 monthly counts).")
     assert round(violence.change_pct) == 24
     assert "24% higher" in violence.sentence
     assert round(asb.change_pct) == 25 and "25% higher" in asb.sentence
@@ -305,6 +315,147 @@ def test_a_flat_series_does_not_support_the_claim():
     claim = SE.check_claims(flat, flat, flat, DEFAULT_EVENTS)[0]
     assert claim.verdict == SE.NOT_SUPPORTED
     assert "30.0 records a day in winter (December to February) against 30.0" in claim.sentence
+
+
+# -- how much evidence a claim needs -------------------------------------------------------------
+
+CUP_AND_EURO = {"2018-06": 40.0, "2018-07": 40.0, "2021-06": 40.0, "2021-07": 40.0}
+
+
+def test_two_sporting_events_up_by_a_third_support_the_claim():
+    # Jan 2017 - Dec 2022: both tournaments with the same months a year before and after.
+    s = at_daily_rate(CUP_AND_EURO, start="2017-01", n=72)
+    claim = SE.check_claims(None, s, None, DEFAULT_EVENTS)[1]
+    assert claim.verdict == SE.SUPPORTED
+    # 40 a day in 4 event months (122 days) against 30 a day in 8 comparison months (244 days).
+    assert (claim.comparison.current, claim.comparison.baseline) == (4880, 7320)
+    assert claim.change_pct == pytest.approx(100 / 3)
+    assert claim.sentence.startswith("Violence and sexual offences: 40.0 records a day in the months of 2018 FIFA "
+                                     "World Cup (Jun and Jul 2018, against Jun and Jul 2017; Jun and Jul 2019); "
+                                     "UEFA Euro 2020 (Jun and Jul 2021, against Jun and Jul 2020; Jun and Jul "
+                                     "2022), against 30.0 in the comparison months, 33% higher (unlikely to be "
+                                     "chance")
+
+
+def test_two_sporting_events_with_no_change_do_not_support_the_claim():
+    s = at_daily_rate({}, start="2017-01", n=72)
+    claim = SE.check_claims(None, s, None, DEFAULT_EVENTS)[1]
+    assert claim.verdict == SE.NOT_SUPPORTED and claim.change_pct == pytest.approx(0.0)
+
+
+def test_one_sporting_event_is_too_little_evidence_however_large_the_change():
+    # Data end in Dec 2020: Euro 2020 (June-July 2021) is not in the months loaded.
+    s = at_daily_rate({"2018-06": 60.0, "2018-07": 60.0}, start="2017-01", n=48)
+    claim = SE.check_claims(None, s, None, DEFAULT_EVENTS)[1]
+    assert claim.verdict == SE.TOO_LITTLE
+    assert claim.comparison.significant and claim.change_pct == pytest.approx(100.0)
+    assert claim.sentence.startswith("Only one event (2018 FIFA World Cup) in the months loaded with comparable "
+                                     "months a year before or after; a claim about large sporting events needs at "
+                                     "least two to tell a pattern from one occasion. Violence and sexual offences: "
+                                     "60.0 records a day")
+
+
+def test_an_event_whose_comparison_months_are_missing_does_not_count():
+    # Euro 2020's June-July 2020 and 2022 are both missing (NaN): only the World Cup is compared,
+    # and the missing months are not read as quiet ones (which would make Euro 2020 look high).
+    s = at_daily_rate(CUP_AND_EURO, start="2017-01", n=72)
+    s.loc["2020-06-01":"2020-07-01"] = np.nan
+    s.loc["2022-06-01":"2022-07-01"] = np.nan
+    table, used = E.compare_events(s, [e for e in DEFAULT_EVENTS if not e.recurring])
+    assert list(table["event"]) == ["2018 FIFA World Cup"] and [o.name for o in used] == ["2018 FIFA World Cup"]
+    claim = SE.check_claims(None, s, None, DEFAULT_EVENTS)[1]
+    assert claim.verdict == SE.TOO_LITTLE and claim.change_pct == pytest.approx(100 / 3)
+    # One comparison year missing leaves the other: both events count again.
+    s.loc["2020-06-01":"2020-07-01"] = 30.0 * np.array([30, 31])
+    table, _ = E.compare_events(s, [e for e in DEFAULT_EVENTS if not e.recurring])
+    assert table.set_index("event").loc["UEFA Euro 2020", "comparison_months"] == "Jun and Jul 2020"
+    assert SE.check_claims(None, s, None, DEFAULT_EVENTS)[1].verdict == SE.SUPPORTED
+
+
+def test_one_whole_year_is_too_little_evidence_for_a_season():
+    winter_high = at_daily_rate({f"{y}-{m:02d}": 45.0 for y in (2021, 2022) for m in (1, 2, 12)},
+                                start="2021-05", n=12)  # May 2021 - Apr 2022
+    claim = SE.check_claims(winter_high, None, None, DEFAULT_EVENTS)[0]
+    assert claim.verdict == SE.TOO_LITTLE
+    assert claim.comparison.significant and claim.change_pct == pytest.approx(50.0)
+    assert claim.sentence.startswith(
+        "The latest run of months with data holds only one whole year (May 2021 to Apr 2022); a claim about the "
+        "winter months needs at least two whole years, each holding every month of winter and of the rest of the "
+        "year, to tell a pattern from one year. Burglary: 45.0 records a day in winter (December to February) "
+        "against 30.0 in the rest of the year, 50% higher (unlikely to be chance, p < 0.001), over the 12 months "
+        "May 2021 to Apr 2022.")
+    # 23 months are still one whole year; 24 are two.
+    assert SE.check_claims(at_daily_rate({}, n=23), None, None, DEFAULT_EVENTS)[0].verdict == SE.TOO_LITTLE
+    two = at_daily_rate({f"{y}-{m:02d}": 45.0 for y in (2020, 2021, 2022) for m in (1, 2, 12)}, start="2020-05",
+                        n=24)
+    claim = SE.check_claims(two, None, None, DEFAULT_EVENTS)[0]
+    assert claim.verdict == SE.SUPPORTED and claim.change_pct == pytest.approx(50.0)
+
+
+def gapped(values: dict[str, float], base=30.0) -> pd.Series:
+    """The real store's shape: months Oct 2018 - Feb 2019 and May 2021 - Apr 2022, NaN between."""
+    s = at_daily_rate(values, start="2018-10", n=43, base=base)
+    s.loc["2019-03-01":"2021-04-01"] = np.nan
+    return s
+
+
+def test_the_real_stores_26_month_gap_is_left_out_never_zero():
+    # Summer high in 2021; the months of the gap, read as zero, would make winter 2018/19 and
+    # the rest of the year look far quieter.
+    s = gapped({"2021-06": 45.0, "2021-07": 45.0, "2021-08": 45.0})
+    found = SE.season_against_rest(s, SE.SUMMER)
+    c, run = found
+    assert (run.index[0], run.index[-1], len(run)) == (pd.Timestamp("2021-05-01"), pd.Timestamp("2022-04-01"), 12)
+    assert run.notna().all()
+    assert c.change_pct == pytest.approx(50.0)
+    burglary, violence, asb = SE.check_claims(s, s, s, DEFAULT_EVENTS)
+    assert (burglary.verdict, violence.verdict, asb.verdict) == (SE.TOO_LITTLE, SE.UNCHECKED, SE.TOO_LITTLE)
+    # Euro 2020 falls in the months loaded, but June-July 2020 and 2022 are not held.
+    assert violence.sentence == ("No one-off event in csp.toml (2018 FIFA World Cup, UEFA Euro 2020) falls in the "
+                                 "months loaded with comparable months a year before or after.")
+    assert "over the 12 months May 2021 to Apr 2022" in asb.sentence
+
+
+def test_overdispersed_months_are_not_called_unlikely_to_be_chance_for_their_size():
+    # About a thousand records a day, months swinging 20% either way: the exact Poisson test on
+    # the two large totals calls the summer rise certain; the months' own spread says otherwise.
+    months = pd.date_range("2019-05-01", periods=24, freq="MS")
+    swing = np.where(np.arange(24) % 2 == 0, 0.8, 1.2)
+    rate = np.where(months.month.isin(SE.SUMMER), 1050.0, 1000.0) * swing
+    s = pd.Series(np.round(rate * months.days_in_month), index=months)
+    c, run = SE.season_against_rest(s, SE.SUMMER)
+    inside = run.index.month.isin(SE.SUMMER)
+    days = run.index.days_in_month.to_numpy()
+    exact = compare_counts(c.current, c.baseline, days[inside].sum() / days[~inside].sum())
+    assert exact.significant and exact.p_value < 1e-6
+    assert not c.significant and c.p_value == pytest.approx(0.164, abs=0.001)
+    claim = SE.check_claims(None, None, s, DEFAULT_EVENTS)[2]
+    assert claim.verdict == SE.NOT_SUPPORTED
+    assert claim.sentence.endswith("15% higher (within normal variation, p = 0.16), over the 24 months May 2019 to "
+                                   "Apr 2021. The monthly counts vary more than Poisson counts would, so the test "
+                                   "is a quasi-Poisson test (dispersion φ = 1299.1 from 24 monthly counts).")
+
+
+def test_event_months_that_vary_widely_are_tested_for_it():
+    # Both tournaments 20% up, but the comparison months swing from 20 to 40 a day.
+    s = at_daily_rate({"2018-06": 36.0, "2018-07": 36.0, "2021-06": 36.0, "2021-07": 36.0,
+                       "2017-06": 20.0, "2017-07": 40.0, "2019-06": 40.0, "2019-07": 20.0,
+                       "2020-06": 20.0, "2020-07": 40.0, "2022-06": 40.0, "2022-07": 20.0},
+                      start="2017-01", n=72)
+    table, _ = E.compare_events(s, [e for e in DEFAULT_EVENTS if not e.recurring])
+    assert table["method"].str.startswith("quasi-Poisson test").all()
+    claim = SE.check_claims(None, s, None, DEFAULT_EVENTS)[1]
+    assert claim.comparison.method.startswith("quasi-Poisson test") and not claim.comparison.significant
+    assert claim.verdict == SE.NOT_SUPPORTED and claim.change_pct > 15
+    # The same rise on steady comparison months: exact test, and the claim holds.
+    steady = at_daily_rate({"2018-06": 36.0, "2018-07": 36.0, "2021-06": 36.0, "2021-07": 36.0},
+                           start="2017-01", n=72)
+    claim = SE.check_claims(None, steady, None, DEFAULT_EVENTS)[1]
+    assert claim.comparison.method == "exact Poisson test" and claim.verdict == SE.SUPPORTED
+
+
+def test_the_verdicts_are_four_distinct_words():
+    assert len(set(SE.VERDICTS)) == 4 and SE.TOO_LITTLE == "too little evidence to tell"
 
 
 # -- [[events]] in csp.toml ----------------------------------------------------------------------

@@ -32,8 +32,14 @@ def test_the_page_states_the_three_claims_with_their_numbers(app_for, demo_store
     text = _texts(at)
     assert "**Domestic burglary increases in the winter months: supported.** Burglary: 7.5 records a day in " \
            "winter (December to February) against 5.8 in the rest of the year, 29% higher" in text
-    assert "**Violent crime increases when large sporting events take place: supported.** Violence and sexual " \
-           "offences: 17.4 records a day in the months of 2018 FIFA World Cup" in text
+    # One World Cup in the demo's months: the claim about sporting events needs two.
+    assert "**Violent crime increases when large sporting events take place: too little evidence to tell.** Only " \
+           "one event (2018 FIFA World Cup) in the months loaded with comparable months a year before or after; a " \
+           "claim about large sporting events needs at least two to tell a pattern from one occasion. Violence " \
+           "and sexual offences: 17.4 records a day in the months of 2018 FIFA World Cup" in text
+    assert "with fewer the verdict is 'too little evidence to tell', with the number still given" in text
+    assert "the strategy's claim about sporting events is judged in the summary above, on at least 2 separate " \
+           "events" in text
     assert "**Anti-social behaviour increases in the summer months: supported.**" in text
     assert "25% higher" in text
     assert "Strongest seasonal patterns" in text
@@ -84,8 +90,12 @@ def test_choosing_a_series_on_the_page(app_for, demo_store):
     cup = events.set_index("event").loc["2018 FIFA World Cup"]
     assert cup["event_months"] == "Jun and Jul 2018"
     at.selectbox(key="seasonal_series").set_value(S.VSO).run()
+    # Six months that vary 4.3 times as much as Poisson counts: a quarter up is within normal variation.
     assert "- **2018 FIFA World Cup** (14 Jun to 15 Jul 2018): 17.4 records a day in Jun and Jul 2018, against " \
-           "14.1 in Jun and Jul 2017; Jun and Jul 2019: up 24%, unlikely to be chance (p < 0.001)." in _texts(at)
+           "14.1 in Jun and Jul 2017; Jun and Jul 2019: up 24%, within normal variation (p = 0.059)." in _texts(at)
+    events = [df.value for df in at.dataframe if "event" in df.value.columns][0]
+    assert events.set_index("event").loc["2018 FIFA World Cup", "method"] == \
+        "quasi-Poisson test (dispersion φ = 4.3 from 6 monthly counts)"
 
 
 def test_sidebar_categories_narrow_the_series_and_the_claims(app_for, demo_store):
@@ -129,16 +139,29 @@ def test_real_data_too_short_for_stl_says_so(app_for, real_store):
     assert "STL needs at least 24 consecutive months with data" in infos
     assert "Expected counts need at least 36 consecutive months" in infos
     text = _texts(at)
-    # The latest run is May 2021 to April 2022: a whole year, but no one-off event with comparable months.
-    assert "**Domestic burglary increases in the winter months: not supported.** Burglary: 2.3 records a day in " \
-           "winter (December to February) against 2.3 in the rest of the year, 0.1% lower (within normal " \
-           "variation, p = 1), over the 12 months May 2021 to Apr 2022." in text
+    # The latest run is May 2021 to April 2022: one whole year, too little for a season, and no one-off
+    # event with comparable months (Euro 2020's June-July 2020 and 2022 are not held).
+    assert "**Domestic burglary increases in the winter months: too little evidence to tell.** The latest run of " \
+           "months with data holds only one whole year (May 2021 to Apr 2022); a claim about the winter months " \
+           "needs at least two whole years, each holding every month of winter and of the rest of the year, to " \
+           "tell a pattern from one year. Burglary: 2.3 records a day in winter (December to February) against " \
+           "2.3 in the rest of the year, 0.1% lower (within normal variation, p = 0.99), over the 12 months May " \
+           "2021 to Apr 2022. The monthly counts vary more than Poisson counts would, so the test is a " \
+           "quasi-Poisson test (dispersion φ = 4.1 from 12 monthly counts)." in text
     assert "**Violent crime increases when large sporting events take place: cannot be checked.** No one-off event " \
            "in csp.toml (2018 FIFA World Cup, UEFA Euro 2020) falls in the months loaded" in text
-    assert "**Anti-social behaviour increases in the summer months: supported.** Anti-social behaviour: 18.0 records " \
-           "a day in summer (June to August) against 12.1 in the rest of the year, 48% higher" in text
+    # A large summer rise in that one year is still not called a pattern.
+    assert "**Anti-social behaviour increases in the summer months: too little evidence to tell.** The latest run " \
+           "of months with data holds only one whole year (May 2021 to Apr 2022); a claim about the summer " \
+           "months" in text
+    assert "Anti-social behaviour: 18.0 records a day in summer (June to August) against 12.1 in the rest of the " \
+           "year, 48% higher (unlikely to be chance, p = 0.004)" in text
+    assert ": supported.**" not in text
     events = [df.value for df in at.dataframe if "event" in df.value.columns][0]
     xmas = events.set_index("event").loc["Christmas and New Year"]
     assert (xmas["event_months"], xmas["comparison_months"]) == ("Dec 2018; Dec 2021",
                                                                  "Nov 2018; Feb 2019; Nov 2021; Feb 2022")
-    assert xmas["words"] == "down 11%, unlikely to be chance (p < 0.001)"
+    # December 2018 and 2021 against the months either side, whose level differs by year: the six
+    # months vary 68 times as much as Poisson counts, so an 11% fall is within normal variation.
+    assert xmas["words"] == "down 11%, within normal variation (p = 0.58)"
+    assert xmas["method"] == "quasi-Poisson test (dispersion φ = 67.7 from 6 monthly counts)"

@@ -9,6 +9,7 @@ from csp_dash.analysis import hotspots as H
 from csp_dash.analysis.filters import lsoas_in_scope
 from csp_dash.charts import hotspots as C
 from csp_dash.charts import maps
+from csp_dash.figures import hotspots as FH
 from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
@@ -253,8 +254,9 @@ def concentration() -> None:
     st.dataframe(rep.head(10), hide_index=True, width="stretch")
     layout.data_download(rep, "repeat_locations", key="dl_hot_locations",
                          label=f"Show the busiest {len(rep):,} repeat locations")
-    layout.data_download(table.reset_index(), "lsoa_measures", label="Show the LSOA table behind the map",
-                         key="dl_hot_lsoas")
+    # The figures JSON's ``lsoas``, flattened: the download says exactly what the map and the CLI say.
+    layout.data_download(pd.json_normalize(FH.lsoas(view, population)), "lsoa_measures",
+                         label="Show the LSOA table behind the map", key="dl_hot_lsoas")
 
 
 for tab, section in zip(st.tabs(SECTIONS, key="hot_section", on_change="rerun"),

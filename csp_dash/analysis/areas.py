@@ -70,11 +70,15 @@ def comparison_lines(aggregate: pd.DataFrame, area_name: str, force: str, chosen
 
 
 def default_baseline(lines: pd.DataFrame, months: int = 12) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The first ``months`` months in which every line has data (fewer if there are fewer)."""
-    complete = lines.index[lines.notna().all(axis=1)]
-    if len(complete) == 0:
+    """The first ``months`` consecutive months in which every line has data: the first run of
+    at least that many, or else the longest run (the latest of equal ones). Never across a gap."""
+    from csp_dash.analysis.coverage import runs
+
+    complete = runs(lines.index[lines.notna().all(axis=1)])
+    if not complete:
         return None
-    chosen = complete[:months]
+    long_enough = [r for r in complete if len(r) >= months]
+    chosen = long_enough[0][:months] if long_enough else max(reversed(complete), key=len)
     return chosen[0], chosen[-1]
 
 

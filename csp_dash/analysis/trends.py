@@ -8,6 +8,8 @@ chart breaks the line and a comparison or control chart never reads it as a quie
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -133,19 +135,22 @@ def shares_by_year(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def financial_years(index: pd.DatetimeIndex, values: pd.Series | None = None) -> list[int]:
-    """Start years of the financial years with all twelve months in ``index`` (and, with
-    ``values``, none of them missing)."""
+    """Start years of the financial years with all twelve months in ``index`` and at least one
+    of them held (with ``values``: not NaN). A partly held year may be chosen: comparisons pair
+    its held months with the same months of the other year (``coverage.paired_months``)."""
     if len(index) == 0:
         return []
     ok = np.ones(len(index), bool) if values is None else values.reindex(index).notna().to_numpy()
     fy = S.financial_year_start(index)
     table = pd.DataFrame({"fy": fy, "ok": ok}).groupby("fy")["ok"].agg(["sum", "size"])
-    return [int(y) for y, row in table.iterrows() if row["sum"] == 12]
+    return [int(y) for y, row in table.iterrows() if row["size"] == 12 and row["sum"] > 0]
 
 
 def default_years(years: list[int], strategy_start: str) -> tuple[int | None, int | None]:
     """(chosen, baseline): the latest complete year, against the financial year before the
-    strategy period (or the earliest year there is, if that one is not in the data)."""
+    strategy period (or the earliest year there is, if that one is not in the data).
+
+    The rule when the strategy period holds data; ``year_defaults`` says when it does not."""
     if not years:
         return None, None
     chosen = max(years)
@@ -154,6 +159,107 @@ def default_years(years: list[int], strategy_start: str) -> tuple[int | None, in
     if baseline == chosen and len(years) > 1:
         baseline = sorted(years)[-2]
     return chosen, baseline
+
+
+# The strategy period counts as holding data when at least half its months are held (the share
+# a like-for-like comparison needs, coverage.MIN_PAIRED_SHARE); a default chosen year should
+# hold at least half of its twelve months too.
+MIN_STRATEGY_SHARE = 0.5
+MIN_YEAR_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class YearDefaults:
+    """The Trends page's default chosen and baseline financial years, and why, when it is not
+    the strategy's rule."""
+
+    chosen: int | None
+    baseline: int | None
+    notice: str  # plain language for the page; "" when the strategy period holds data
+
+
+def months_held_by_year(held) -> dict[int, int]:
+    """Financial year (start year) -> months held in it, for the years holding any."""
+    held = pd.DatetimeIndex(pd.unique(pd.DatetimeIndex(held)))
+    if len(held) == 0:
+        return {}
+    counts = pd.Series(S.financial_year_start(held)).value_counts()
+    return {int(y): int(n) for y, n in sorted(counts.items())}
+
+
+def _strategy_months(start: str, end: str) -> pd.DatetimeIndex:
+    return pd.date_range(f"{start}-01", f"{end}-01", freq="MS")
+
+
+def year_defaults(years: list[int], held, strategy_start: str, strategy_end: str,
+                  store_held=None) -> YearDefaults:
+    """The default (chosen, baseline) financial years, with a notice when the strategy period
+    holds no data (or too little) to anchor them.
+
+    Parameters
+    ----------
+    years : the financial years on offer (start years), complete or partly held.
+    held : the months with data in view (the chosen series' months that are not NaN).
+    strategy_start, strategy_end : the strategy period, YYYY-MM (config.strategy).
+    store_held : every month the store holds; when given, a strategy period the store holds
+        but the months in view leave out is said to be outside the months chosen, not missing
+        from the store.
+
+    The chosen year is the latest on offer holding at least ``MIN_YEAR_MONTHS`` months (the
+    latest on offer if none does). When at least ``MIN_STRATEGY_SHARE`` of the strategy
+    period's months are held in view, the baseline is ``default_years``' (the year before the
+    strategy period) and there is no notice. Otherwise the baseline is the latest year on offer
+    before the chosen one (the earliest other one if there is none before), and the notice
+    says so. A year on offer with no held month at all never becomes a default unless it is
+    all there is.
+    """
+    years = sorted(int(y) for y in years)
+    held = pd.DatetimeIndex(held)
+    by_year = months_held_by_year(held)
+    enough = [y for y in years if by_year.get(y, 0) >= MIN_YEAR_MONTHS]
+    chosen = enough[-1] if enough else (years[-1] if years else None)
+    others = [y for y in years if y != chosen]
+    strategy = _strategy_months(strategy_start, strategy_end)
+    need = max(1, int(np.ceil(len(strategy) * MIN_STRATEGY_SHARE)))
+    in_view = int(strategy.isin(held).sum())
+    if in_view >= need:
+        chosen, baseline = default_years([y for y in years if y <= chosen], strategy_start)
+        if baseline == chosen and others:
+            baseline = others[0]
+        return YearDefaults(chosen, baseline, notice="")
+
+    span = f"{strategy[0]:%b %Y} to {strategy[-1]:%b %Y}"
+    in_store = int(strategy.isin(pd.DatetimeIndex(store_held)).sum()) if store_held is not None else in_view
+    if in_store < need:
+        where = ("holds no data in this store" if in_store == 0 else
+                 f"holds only {in_store} of its {len(strategy)} months in this store")
+    else:
+        where = ("is outside the months chosen in the sidebar" if in_view == 0 else
+                 f"has only {in_view} of its {len(strategy)} months in the months chosen in the sidebar")
+    head = f"The strategy period ({span}) {where}"
+    if not years:
+        return YearDefaults(None, None, f"{head}.")
+
+    earlier = [y for y in years if y < chosen]
+    baseline = earlier[-1] if earlier else (others[0] if others else chosen)
+
+    later = [y for y, n in by_year.items() if y > chosen and n >= MIN_YEAR_MONTHS]
+    if chosen >= max(by_year, default=chosen):
+        which = "the latest financial year with data"
+    elif not later:
+        which = f"the latest financial year with at least {MIN_YEAR_MONTHS} months of data"
+    else:  # a later year holds data but is not on offer (not complete, say)
+        which = "the latest financial year on offer"
+    label, base_label = S.financial_year_label(chosen), S.financial_year_label(baseline)
+    if baseline == chosen:
+        against = "with no other year to compare it with"
+    elif baseline == chosen - 1:
+        against = f"against the one before, {base_label}"
+    elif baseline < chosen:
+        against = f"against {base_label}, the latest year before it with data"
+    else:
+        against = f"against {base_label}, as no year before it has data"
+    return YearDefaults(chosen, baseline, f"{head}; showing {which}, {label}, {against}.")
 
 
 def unplaced_records(crimes: pd.DataFrame) -> int:
@@ -184,8 +290,11 @@ def summarise_signals(signals: pd.DataFrame) -> list[str]:
 # -- what the page says and offers for download ---------------------------------------------------
 
 COMPARISON_METHOD = (
-    "Each change is tested as two Poisson counts: an exact two-sided binomial test on the current count given "
-    "the total, with a 95% Clopper-Pearson interval on the rate ratio. 'Unlikely to be chance' means p < 0.05; "
+    "Each comparison pairs every month with the same month of the other period and keeps only the months the "
+    "store holds in both, so a gap is never compared with records. When those months' counts vary as Poisson "
+    "counts do, the change is tested exactly (a two-sided binomial test on the current count given the total); "
+    "when they vary more (a dispersion test says so), by a quasi-Poisson test that widens the uncertainty by the "
+    "measured dispersion. The download names the test of each row. 'Unlikely to be chance' means p < 0.05; "
     "'within normal variation' means a change this size happens often by chance alone. Financial years run "
     "April to March.")
 
@@ -205,13 +314,19 @@ SIGNAL_RULES = (
 
 def comparison_bullets(comparisons: pd.DataFrame, per_resident: pd.DataFrame | None = None) -> list[str]:
     """One markdown line per ``significance.period_comparisons`` row, with the change in the
-    rate per resident beside it when ``per_resident`` (the same rows with population) is given."""
+    rate per resident beside it when ``per_resident`` (the same rows with population) is given.
+    A withheld row says why; a row on fewer months than the periods hold says which."""
     out = []
     for i, row in comparisons.iterrows():
-        text = (f"**{row['comparison']}** ({row['current_label']} against {row['baseline_label']}): "
-                f"{row['current']:,} against {row['baseline']:,} - **{row['words']}**")
+        head = f"**{row['comparison']}** ({row['current_label']} against {row['baseline_label']}): "
+        if pd.isna(row["current"]):
+            out.append(head + str(row["words"]))
+            continue
+        text = head + f"{row['current']:,.0f} against {row['baseline']:,.0f} - **{row['words']}**"
         if per_resident is not None and i in per_resident.index and pd.notna(per_resident.loc[i, "change_pct"]):
             text += f"; per resident {per_resident.loc[i, 'change_pct']:+.1f}%"
+        if row.get("note"):
+            text += f" ({row['note']})"
         out.append(text)
     return out
 

@@ -143,10 +143,90 @@ def test_complete_financial_years_and_the_default_pair():
     assert T.default_years(T.financial_years(span), "2019-04") == (2020, 2018)
     values = pd.Series(1.0, index=span)
     values[pd.Timestamp("2020-12-01")] = np.nan
+    # A partly held year is still on offer (comparisons pair its held months); one with none is not.
+    assert T.financial_years(span, values) == [2015, 2016, 2017, 2018, 2019, 2020]
+    values[pd.Timestamp("2020-04-01"):] = np.nan
     assert T.financial_years(span, values) == [2015, 2016, 2017, 2018, 2019]
     # The year before the strategy is not in the data: the earliest year instead.
     assert T.default_years([2021, 2022], "2019-04") == (2022, 2021)
     assert T.default_years([], "2019-04") == (None, None)
+
+
+STRATEGY = ("2019-04", "2021-03")
+
+
+def test_year_defaults_on_a_store_covering_the_strategy_period():
+    span = months("2015-04-01", "2021-03-01")
+    defaults = T.year_defaults(T.financial_years(span), span, *STRATEGY)
+    # The strategy's rule, and nothing to say.
+    assert defaults == T.YearDefaults(2020, 2018, "")
+    # Partly held years on offer: a year with fewer than six months is not the default chosen one.
+    longer = months("2015-04-01", "2021-06-01")
+    assert T.months_held_by_year(longer)[2021] == 3
+    assert T.year_defaults(sorted(T.months_held_by_year(longer)), longer, *STRATEGY) == T.YearDefaults(2020, 2018, "")
+
+
+# The real store's months: Oct 2018 - Feb 2019 and May 2021 - Apr 2022, nothing between.
+GAPPED = months("2018-10-01", "2019-02-01").append(months("2021-05-01", "2022-04-01"))
+
+
+def test_year_defaults_on_the_gapped_real_store():
+    assert T.months_held_by_year(GAPPED) == {2018: 5, 2021: 11, 2022: 1}
+    # Years with any held month on offer: 2021/22 (11 months), not 2022/23 (April only), against
+    # 2018/19, the latest year before it that holds any month.
+    defaults = T.year_defaults([2018, 2021, 2022], GAPPED, *STRATEGY, store_held=GAPPED)
+    assert (defaults.chosen, defaults.baseline) == (2021, 2018)
+    assert defaults.notice == ("The strategy period (Apr 2019 to Mar 2021) holds no data in this store; showing the "
+                               "latest financial year with at least 6 months of data, 2021/22, against 2018/19, the "
+                               "latest year before it with data.")
+    # The Trends page's offer: years wholly inside the months in view with a month held - only
+    # 2021/22 (2018/19 begins before October 2018, the first month in view).
+    view = months("2018-10-01", "2022-04-01")
+    values = pd.Series(1.0, index=view).where(view.isin(GAPPED))
+    offered = T.financial_years(view, values)
+    assert offered == [2021]
+    assert T.year_defaults(offered, values.dropna().index, *STRATEGY, store_held=GAPPED) == T.YearDefaults(
+        2021, 2021, "The strategy period (Apr 2019 to Mar 2021) holds no data in this store; showing the latest "
+                    "financial year with at least 6 months of data, 2021/22, with no other year to compare it with.")
+    # No year on offer at all: the notice still says why.
+    assert T.year_defaults([], GAPPED, *STRATEGY) == T.YearDefaults(
+        None, None, "The strategy period (Apr 2019 to Mar 2021) holds no data in this store.")
+
+
+def test_year_defaults_on_a_store_starting_after_the_strategy_period():
+    held = months("2022-01-01", "2024-06-01")
+    offered = sorted(T.months_held_by_year(held))
+    assert offered == [2021, 2022, 2023, 2024]
+    defaults = T.year_defaults(offered, held, *STRATEGY)
+    assert (defaults.chosen, defaults.baseline) == (2023, 2022)
+    assert defaults.notice == ("The strategy period (Apr 2019 to Mar 2021) holds no data in this store; showing the "
+                               "latest financial year with at least 6 months of data, 2023/24, against the one "
+                               "before, 2022/23.")
+    # The old rule's baseline (2018/19, the year before the strategy) is not there either.
+    assert T.default_years(T.financial_years(held), "2019-04") == (2023, 2022)
+    ends_in_march = months("2022-04-01", "2024-03-01")
+    assert T.year_defaults(T.financial_years(ends_in_march), ends_in_march, *STRATEGY).notice == (
+        "The strategy period (Apr 2019 to Mar 2021) holds no data in this store; showing the latest financial year "
+        "with data, 2023/24, against the one before, 2022/23.")
+
+
+def test_year_defaults_when_the_strategy_period_holds_too_little_or_is_filtered_out():
+    # 5 of the strategy's 24 months (Apr - Aug 2019) fall short of half: too few to anchor the defaults.
+    few = months("2018-04-01", "2019-08-01")
+    defaults = T.year_defaults([2018, 2019], few, *STRATEGY)
+    assert (defaults.chosen, defaults.baseline) == (2018, 2019)
+    assert defaults.notice == ("The strategy period (Apr 2019 to Mar 2021) holds only 5 of its 24 months in this "
+                               "store; showing the latest financial year with at least 6 months of data, 2018/19, "
+                               "against 2019/20, as no year before it has data.")
+    # Twelve of 24 is enough: the strategy's rule, no notice.
+    half = months("2017-04-01", "2020-03-01")
+    assert T.year_defaults(T.financial_years(half), half, *STRATEGY) == T.YearDefaults(2019, 2018, "")
+    # The store holds the strategy period but the sidebar's months leave it out.
+    store = months("2015-04-01", "2021-03-01")
+    view = months("2016-04-01", "2018-03-01")
+    assert T.year_defaults(T.financial_years(view), view, *STRATEGY, store_held=store).notice == (
+        "The strategy period (Apr 2019 to Mar 2021) is outside the months chosen in the sidebar; showing the latest "
+        "financial year with data, 2017/18, against the one before, 2016/17.")
 
 
 def test_signals_in_words_group_the_months_beyond_a_limit():

@@ -92,10 +92,7 @@ notes = []
 if gi_on == "count":
     notes.append("No population is loaded for these LSOAs, so there are no rates per 1,000 residents "
                  "(load one with `python -m csp_dash ingest population`); hot spots use counts.")
-if view.comparison is None:
-    notes.append("No change on the previous period: the store holds none of the months before the chosen ones "
-                 "(choose a later start month).")
-elif not view.previous:
+if not view.previous:
     notes.append(f"The change on the previous period is {view.comparison.note}.")
 if not view.coverage.complete:
     notes.append(f"Months chosen: {view.coverage.describe()}. Counts and rates cover the months held; rates are "

@@ -8,12 +8,13 @@ far more than drawing them, and the page must stay quick on every rerun.
 
 import streamlit as st
 
-from csp_dash.analysis import areas, significance, spc
+from csp_dash.analysis import areas, spc
 from csp_dash.analysis import series as S
 from csp_dash.analysis import trends as T
 from csp_dash.analysis.coverage import missing_months, month_ranges
 from csp_dash.analysis.filters import Filters, apply_filters, lsoas_in_scope
 from csp_dash.charts.spc import control_chart_figure
+from csp_dash.figures import trends as FT
 from csp_dash.charts.trends import index_figure, series_figure, shares_figure, small_multiples
 from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
@@ -115,8 +116,8 @@ keep_valid("t_series", names)
 chosen = st.selectbox("Series for the comparisons and the control chart", names, key="t_series",
                       index=names.index(default_lines[0]))
 values = series[chosen]
-years = T.financial_years(values.index, values)
-year, base_year = T.default_years(years, config.strategy.start)
+years, defaults = FT.year_choices(values, config.strategy.start, config.strategy.end, data.held_months(store))
+year, base_year = defaults.chosen, defaults.baseline
 if len(years) >= 2:
     keep_valid("t_year", years)
     keep_valid("t_baseyear", years)
@@ -125,23 +126,26 @@ if len(years) >= 2:
                         format_func=S.financial_year_label)
     base_year = c2.selectbox("Baseline financial year", years, index=years.index(base_year), key="t_baseyear",
                              format_func=S.financial_year_label,
-                             help=f"Default: the year before the strategy period ({config.strategy.title}), if "
-                                  "the data covers it.")
+                             help=f"Default: the year before the strategy period ({config.strategy.title}), when "
+                                  "the store holds enough of the strategy period; otherwise the latest year before "
+                                  "the chosen one with data (the notice below says so).")
+if defaults.notice:
+    st.info(defaults.notice)
 
 
 def compare():
-    # Counts with equal months give the change the strategy quotes; with residents, the same
-    # test on person-months gives the change per resident beside it.
-    plain = significance.period_comparisons(values, base_year, year)
-    per_resident = (None if residents is None else
-                    significance.period_comparisons(values, base_year, year, population=residents))
+    # Counts on the months held in both periods give the change the strategy quotes; with residents,
+    # the same test on person-months gives the change per resident beside it (figures.trends, which
+    # the figures JSON reads too).
+    plain, per_resident = FT.comparisons(values, base_year, year, residents)
     return T.comparison_bullets(plain, per_resident), T.comparison_table(plain, per_resident, chosen)
 
 
 bullets, table = data.memo(store, f"trends_cmp|{key}|{chosen}|{year}|{base_year}", compare)
 if not bullets:
-    st.info("Not enough complete months in view for any comparison: a year needs all twelve months April to "
-            "March, a rolling comparison 24 months in a row, a month the same month a year before.")
+    st.info("Not enough months in view for any comparison: each compares a period with the same months of an "
+            "earlier one (a financial year with the year before, 12 months with the 12 before, a month with the same "
+            "month a year before), and the months chosen do not reach back that far.")
 else:
     st.markdown("\n".join(f"- {b}" for b in bullets))
     st.caption(f"{chosen}. {T.COMPARISON_METHOD}" + (" 'Per resident' is the change in the rate, allowing for "
@@ -151,44 +155,59 @@ else:
 
 # -- Control chart -------------------------------------------------------------------------------
 st.subheader("Control chart")
-kinds = {"c": "c-chart (counts)"}
+# "Chosen by the data" is the series' one chart, the same the Overview tile and the board pack read
+# (spc.series_chart): a Laney chart when the baseline's monthly counts are overdispersed.
+kinds = {"auto": "Chosen by the data", "c": "c-chart (counts)"}
 if residents is not None:
     kinds["u"] = "u-chart (rate per 1,000 residents)"
+kinds["laney"] = "Laney chart" + (" (rate per 1,000 residents)" if residents is not None else " (counts)")
 kinds["xmr"] = "XmR chart (individuals)"
 keep_valid("t_chart", list(kinds))
 c1, c2 = st.columns([3, 1])
 kind = c1.radio("Chart type", list(kinds), format_func=kinds.get, key="t_chart", horizontal=True)
 warning = c2.checkbox("2-sigma warning lines", value=True, key="t_warn")
 present = list(values.dropna().index)
+window_start = values.index[-12] if len(values) > 12 else values.index[0]
+default_chart = data.memo(store, f"trends_default_chart|{key}|{chosen}",
+                          lambda: spc.series_chart(values, window_start=window_start))
+as_rate_chart = kind in ("u", "laney") and residents is not None
 if len(present) < 2:
     st.info("A control chart needs at least two months with records.")
+elif default_chart.baseline is None:
+    st.info(default_chart.note + " A control chart's limits come from a stretch of consecutive months with data; "
+            "a stretch across a gap would mix months the store does not hold.")
+    layout.chart(series_figure(values.to_frame(chosen), "records a month", ",.0f"))
+    st.caption(f"{chosen}, records a month; no control limits.{gap_note}")
 else:
-    span = (present[0], present[23]) if len(present) > 24 else (present[0], present[-1])
     keep_valid("t_base", present, span=(present[0], present[-1]))
-    base = st.select_slider("Months that set the centre line and limits", options=present, value=span,
-                            key="t_base", format_func=month_label)
+    base = st.select_slider("Months that set the centre line and limits", options=present,
+                            value=default_chart.baseline, key="t_base", format_func=month_label,
+                            help="By default the latest run of at least 12 consecutive months with data before the "
+                                 "latest 12 (at most 36): the same baseline the Overview uses. A baseline may not "
+                                 "include a month the store does not hold.")
 
     def control():
-        chart = spc.control_chart(values, kind, exposure=None if kind != "u" else residents / 12_000, baseline=base)
-        signals = spc.describe_signals(chart)
-        y_title = "crimes per 1,000 residents a year" if kind == "u" else "records a month"
-        return (control_chart_figure(chart, y_title, warning_lines=warning, rate=kind == "u"),
-                T.summarise_signals(signals), T.share_of_months_beyond(chart), T.chart_table(chart, chosen, kind),
-                T.signals_table(signals))
+        exposure = residents / 12_000 if as_rate_chart else None
+        sc = (default_chart if kind == "auto" and base == default_chart.baseline else
+              spc.series_chart(values, exposure=exposure, baseline=base, kind=None if kind == "auto" else kind))
+        if sc.chart is None:
+            return sc, None, [], 0.0, None, None
+        signals = spc.describe_signals(sc.chart)
+        y_title = "crimes per 1,000 residents a year" if as_rate_chart else "records a month"
+        return (sc, control_chart_figure(sc.chart, y_title, warning_lines=warning, rate=as_rate_chart),
+                T.summarise_signals(signals), T.share_of_months_beyond(sc.chart),
+                T.chart_table(sc.chart, chosen, sc.choice.kind), T.signals_table(signals))
 
-    try:
-        fig, summary, beyond, chart_table, signal_table = data.memo(
-            store, f"trends_spc|{key}|{chosen}|{kind}|{base}|{warning}", control)
-    except ValueError as error:
-        st.warning(f"No control chart for these months: {error}.")
+    sc, fig, summary, beyond, chart_table, signal_table = data.memo(
+        store, f"trends_spc|{key}|{chosen}|{kind}|{base}|{warning}", control)
+    if fig is None:
+        st.warning(sc.note)
     else:
         layout.chart(fig)
-        st.caption(f"{chosen}, {T.CHART_METHODS[kind]}. Limits from {base[0]:%b %Y} to {base[1]:%b %Y}; lower "
-                   f"lines stop at zero. {T.SIGNAL_RULES}{gap_note}")
-        if kind != "xmr" and beyond > 0.25:
-            st.caption(f"{beyond:.0%} of months are beyond a limit. Recorded crime often varies more than a "
-                       "Poisson count (over-dispersion), which makes c- and u-chart limits too narrow; the XmR "
-                       "chart sets its limits from the series' own month-to-month variation.")
+        st.caption(f"{chosen}. {sc.note} Lower lines stop at zero. {T.SIGNAL_RULES}{gap_note}")
+        if sc.choice.kind in ("c", "u") and beyond > 0.25:
+            st.caption(f"{beyond:.0%} of months are beyond a limit: these counts vary more than Poisson counts, so "
+                       "c- and u-chart limits are too narrow. \"Chosen by the data\" draws a Laney chart instead.")
         if not summary:
             st.markdown("**No signals**: every month is within normal variation around the centre line.")
         else:

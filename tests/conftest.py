@@ -84,3 +84,36 @@ def real_store(tmp_path_factory, _boundaries_store, config) -> Store:
     store = Store(path)
     run_ingest("crime", [shared("police_uk", "bedfordshire")], config, store)
     return store
+
+
+@pytest.fixture(scope="session")
+def real_full_store(tmp_path_factory, _boundaries_store, config) -> Store:
+    """Every real source at once, ingested once per test session: the packaged boundaries, the
+    17 police.uk Bedfordshire months (2018-10..2019-02 and 2021-05..2022-04, a 26-month gap
+    from 2019-03 to 2021-04), IoD2019 Files 1 and 2 (deprivation), and two population years.
+
+    What the store then holds (checked when the fixture was written):
+
+    - ``crimes``: 28,835 records placed in Central Bedfordshire over 17 months (6,797 of them
+      anti-social behaviour), every one on one of the area's 157 LSOAs (2011), none with a null
+      ``lsoa_code``; between 1,216 (Dec 2021) and 2,262 (Oct 2018) a month.
+      ``unlocated``: 1,504 force records with neither coordinates nor an LSOA (2021-05 on).
+    - ``lsoas``: 34,753 LSOAs (2011), 157 flagged ``area``.
+    - ``deprivation``: the 157 LSOAs, IMD rank and decile (deciles 2-10; none in decile 1)
+      and the seven domains.
+    - ``population``: 314 rows, two years side by side (a year replaces only that year):
+      2015 from IoD2019 File 6 ("IoD2019 File 6 (mid-2015)", 157 LSOAs, 272,421 residents, with
+      age groups) and 2018 from ONS SAPE21DT11 ("ONS SAPE21DT11 mid-2018", 157 LSOAs, 283,606
+      residents, age-group columns null).
+    """
+    path = tmp_path_factory.mktemp("real_full") / "cleaned"
+    shutil.copytree(_boundaries_store, path)
+    store = Store(path)
+    run_ingest("crime", [shared("police_uk", "bedfordshire")], config, store)
+    run_ingest("imd", [shared("imd2019", "File_1_-_IMD2019_Index_of_Multiple_Deprivation.csv.gz"),
+                       shared("imd2019", "File_2_-_IoD2019_Domains_of_Deprivation.csv.gz")], config, store)
+    run_ingest("population", [shared("imd2019", "File_6_-_IoD2019_Population_Denominators.csv.gz"),
+                              shared("population",
+                                     "ons_sape21dt11_mid2018_lsoa_population_density_central_bedfordshire.csv")],
+               config, store)
+    return store

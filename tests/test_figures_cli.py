@@ -76,7 +76,8 @@ def test_real_store_coverage_and_gap(real_full_store, capsys):
         records = int((crimes["lsoa_code"] == row["code"]).sum())
         assert row["records"] == records and row["months_held"] == 17 and row["population_year"] == "2018"
         assert row["rate_per_1000_a_year"] == pytest.approx(records / 17 * 12 / population[row["code"]] * 1000)
-        assert row["change"] is None and row["change_reason"] == "the store holds none of the months before the chosen ones"
+        assert row["change"] is None and row["change_reason"] == (
+            "withheld: the store holds no month of the previous period (Mar 2015 to Sep 2018)")
 
 
 def test_a_period_whose_previous_period_is_not_held_has_no_change(real_full_store, capsys):

@@ -16,9 +16,10 @@ def all_months(months: pd.Series) -> pd.DatetimeIndex:
 
 
 def coverage_matrix(crimes: pd.DataFrame) -> pd.DataFrame:
-    """Records per category (rows) and month (columns), with 0 for empty cells and gap months."""
+    """Records per category (rows) and month (columns): 0 for a category with no record in a
+    month the store holds, NaN (blank, never zero) for a month the store does not hold."""
     counts = crimes.groupby(["category", "month"], observed=True).size().unstack("month", fill_value=0)
-    return counts.reindex(columns=all_months(crimes["month"]), fill_value=0).sort_index()
+    return counts.reindex(columns=all_months(crimes["month"])).astype("Float64").astype("float64").sort_index()
 
 
 def missing_months(crimes: pd.DataFrame) -> list[pd.Timestamp]:
@@ -159,9 +160,11 @@ class PairedMonths:
         kept = len(self.current)
         gone = "; ".join(month_ranges(list(self.missing)))
         if not self.enough:
-            months = "month is" if self.length == 1 else "months are"
-            return (f"withheld: only {kept} of {self.length} {months} held in both periods (the store holds no "
-                    f"data for {gone}), and a comparison needs at least {max(1, int(np.ceil(self.length * MIN_PAIRED_SHARE)))}")
+            if self.length == 1:
+                return f"withheld: the store holds no data for {gone}"
+            need = max(1, int(np.ceil(self.length * MIN_PAIRED_SHARE)))
+            return (f"withheld: only {kept} of {self.length} months are held in both periods, and a comparison "
+                    f"needs at least {need}; the store holds no data for {gone}")
         return (f"compares the {kept} of {self.length} months held in both periods; the store holds no data for "
                 f"{gone}, so those months and their partners are left out")
 

@@ -489,6 +489,7 @@ class PeriodChange:
     paired: CV.PairedMonths  # current months kept and their partners in the previous period
     dispersion: Dispersion  # pooled over the LSOAs, within each period
     shown: bool  # False when too few months are held in both periods
+    _last: pd.Timestamp | None = None  # the chosen period's last month
 
     @property
     def label(self) -> str:
@@ -504,7 +505,16 @@ class PeriodChange:
         """Why there is no change, or which months it compares; '' for a full comparison."""
         if not self.paired.length:
             return ""
+        if len(self.paired.missing) and not self.shown and set(self.paired.missing) >= set(self.previous_months):
+            first, last = self.previous_months[0], self.previous_months[-1]
+            span = f"{first:%b %Y}" if first == last else f"{first:%b %Y} to {last:%b %Y}"
+            return f"withheld: the store holds no month of the previous period ({span})"
         return self.paired.note()
+
+    @property
+    def previous_months(self) -> pd.DatetimeIndex:
+        """Every month of the previous period, held or not."""
+        return CV.previous_months(pd.date_range(end=self._last, periods=self.paired.length, freq="MS"))
 
     @property
     def method(self) -> str:
@@ -522,7 +532,7 @@ class MapView:
 
     table: pd.DataFrame  # lsoa_table
     coverage: CV.Coverage  # the chosen months and those the store holds
-    comparison: PeriodChange | None  # the change on the previous period; None when nothing before is held
+    comparison: PeriodChange  # the change on the previous period, or (``shown`` False) why there is none
     records: int
     located: int  # records with a snap point
     by_category: pd.DataFrame  # records by LSOA (index) and category (columns)
@@ -541,7 +551,7 @@ class MapView:
     @property
     def previous(self) -> bool:
         """True when the map can show a change on the previous period."""
-        return self.comparison is not None and self.comparison.shown
+        return self.comparison.shown
 
 
 def compare_previous(crimes: pd.DataFrame, filters, codes, held) -> tuple[PeriodChange, pd.DataFrame | None]:
@@ -552,14 +562,14 @@ def compare_previous(crimes: pd.DataFrame, filters, codes, held) -> tuple[Period
     months = S.month_index(filters.start, filters.end)
     paired = CV.paired_months(months, CV.previous_months(months), held)
     if not paired.enough:
-        return PeriodChange(paired, NOT_ESTIMABLE, False), None
+        return PeriodChange(paired, NOT_ESTIMABLE, False, months[-1]), None
     now = apply_filters(crimes, filters)
     now = now[now["month"].isin(paired.current)]
     before = apply_filters(crimes, replace(filters, start=paired.baseline[0], end=paired.baseline[-1]))
     before = before[before["month"].isin(paired.baseline)]
     dispersion = lsoa_dispersion(now, before, codes, paired)
     change = period_change(lsoa_counts(now, codes), lsoa_counts(before, codes), dispersion=dispersion)
-    return PeriodChange(paired, dispersion, True), change
+    return PeriodChange(paired, dispersion, True, months[-1]), change
 
 
 def map_view(crimes: pd.DataFrame, filters, scope: pd.DataFrame, population: pd.DataFrame | None,
@@ -579,8 +589,6 @@ def map_view(crimes: pd.DataFrame, filters, scope: pd.DataFrame, population: pd.
     cover = CV.coverage(held, filters.start, filters.end)
     codes = list(scope["code"])
     comparison, change = compare_previous(crimes, filters, codes, held)
-    if not any(m in set(pd.DatetimeIndex(held)) for m in CV.previous_months(cover.months)):
-        comparison = None  # nothing before the chosen months is held at all: no comparison to speak of
     table = lsoa_table(current, scope, cover.held, population, deprivation, change)
     located = current.dropna(subset=["longitude", "latitude"])
     locs = locations(current)

@@ -256,7 +256,7 @@ class SeriesChart:
 
 def series_chart(values: pd.Series, exposure: pd.Series | None = None, window_start: pd.Timestamp | None = None,
                  baseline: tuple[pd.Timestamp, pd.Timestamp] | None = None, min_baseline: int = 12,
-                 max_baseline: int | None = 36) -> SeriesChart:
+                 max_baseline: int | None = 36, kind: str | None = None) -> SeriesChart:
     """The one control chart of a monthly count series: its baseline, its kind, its limits.
 
     Parameters
@@ -270,6 +270,8 @@ def series_chart(values: pd.Series, exposure: pd.Series | None = None, window_st
         baseline never straddles a month without data.
     baseline : (first, last) month chosen by the user instead; refused (chart None) when a
         month in it has no data.
+    kind : a chart kind chosen by the user ("c", "u", "xmr", "laney") instead of the one
+        ``choose_chart`` picks; the choice's dispersion is still measured and reported.
 
     Returns
     -------
@@ -295,6 +297,13 @@ def series_chart(values: pd.Series, exposure: pd.Series | None = None, window_st
                 f"No control limits from {_label(first)} to {_label(last)}: the store holds no data for "
                 f"{'; '.join(coverage.month_ranges(missing))}, and every month that sets the limits must have data."))
     choice = choose_chart(values, exposure, (first, last))
+    if kind is not None and kind != choice.kind:
+        picked = chart_name(kind, exposure is not None)
+        choice = ChartChoice(kind, picked, choice.dispersion,
+                             f"{picked}, as chosen (the data alone would give a {choice.name}: "
+                             f"{choice.reason.split(': ', 1)[1]}")
+        if kind in ("c", "xmr"):
+            exposure = None
     # Limits hold only within the run of consecutive held months that contains the baseline: across
     # a gap the recording, the boundaries or the world may differ, so no signal is computed there.
     run = next(r for r in coverage.runs(held) if r[0] <= first <= r[-1])

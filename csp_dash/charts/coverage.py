@@ -9,7 +9,8 @@ from csp_dash.charts import theme
 
 
 def coverage_heatmap(matrix: pd.DataFrame) -> go.Figure:
-    """Records per category and month; empty cells are white and say "0" on hover.
+    """Records per category and month; empty cells are white and say "0" on hover, and months
+    the store does not hold are left out of the colour scale (NaN: no cell at all).
 
     Reading the chart needs no colour: every cell's count is in its hover text and the
     same table is offered as a download, and gap months are listed in words beside it.

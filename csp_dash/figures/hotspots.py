@@ -46,10 +46,7 @@ def lsoas(view: H.MapView, population: pd.DataFrame | None) -> list[dict]:
             rate, why = None, "no month held in the range"
         else:
             rate, why = None, "no population figure (or a population of 0) for this LSOA"
-        if comparison is None:
-            change = None
-            change_why = "the store holds none of the months before the chosen ones"
-        elif not comparison.shown:
+        if not comparison.shown:
             change, change_why = None, comparison.note
         else:
             change_why = None

@@ -110,8 +110,8 @@ def test_crime_tiles_on_the_real_files(real_store):
     assert tiles["total"].period == "latest 12 months to Apr 2022"
     # The 12 months before (May 2020 to Apr 2021) fall in the gap between the downloads.
     assert tiles["total"].change == (
-        "no change shown: only 0 of 12 months are held in both periods (the store holds no data for May 2020 to "
-        "Apr 2021 (12 months)), and a comparison needs at least 6")
+        "no change shown: only 0 of 12 months are held in both periods, and a comparison needs at least 6; the "
+        "store holds no data for May 2020 to Apr 2021 (12 months)")
     assert tiles["total"].comparison["withheld"] == "no change shown: " + tiles["total"].change.split(": ", 1)[1]
     assert tiles["total"].signal == ("not charted: they need 12 consecutive months with data before May 2021, and "
                                      "the longest run there is 5 (Oct 2018 to Feb 2019).")

@@ -369,8 +369,8 @@ def test_rows_the_data_cannot_support_are_omitted():
     # be chosen; 2019/20 holds Apr - Jun 2019 only, 3 pairs of 12, so the row is there but withheld.
     chosen = period_comparisons(series, 2016, 2019).set_index("comparison").loc[CHOSEN_YEAR]
     assert chosen["words"] == chosen["note"] == (
-        "withheld: only 3 of 12 months are held in both periods (the store holds no data for Jul 2019 to "
-        "Mar 2020 (9 months)), and a comparison needs at least 6")
+        "withheld: only 3 of 12 months are held in both periods, and a comparison needs at least 6; the store "
+        "holds no data for Jul 2019 to Mar 2020 (9 months)")
     assert math.isnan(chosen["current"]) and math.isnan(chosen["p_value"]) and not chosen["significant"]
     assert chosen["months_compared"] == 3
     # The latest financial year is the latest one over by the last month held (2018/19), not
@@ -430,8 +430,8 @@ def test_a_26_month_hole_withholds_the_rows_that_fall_in_it():
     # May 2021 - Apr 2022 are all held; the 12 months before, May 2020 - Apr 2021, all fall in the hole.
     rolling = rows.loc[ROLLING_12]
     assert rolling["words"] == rolling["note"] == (
-        "withheld: only 0 of 12 months are held in both periods (the store holds no data for May 2020 to "
-        "Apr 2021 (12 months)), and a comparison needs at least 6")
+        "withheld: only 0 of 12 months are held in both periods, and a comparison needs at least 6; the store "
+        "holds no data for May 2020 to Apr 2021 (12 months)")
     assert [rolling["current_label"], rolling["baseline_label"]] == ["May 2021 to Apr 2022", "May 2020 to Apr 2021"]
     assert math.isnan(rolling["current"]) and math.isnan(rolling["baseline"]) and math.isnan(rolling["p_value"])
     assert not rolling["significant"] and rolling["months_compared"] == 0
@@ -439,11 +439,9 @@ def test_a_26_month_hole_withholds_the_rows_that_fall_in_it():
     # 2021/22 (the latest year over by Apr 2022) against 2020/21, which is wholly in the hole.
     latest = rows.loc[LATEST_YEAR]
     assert [latest["current_label"], latest["baseline_label"]] == ["2021/22", "2020/21"]
-    assert latest["words"] == ("withheld: only 0 of 12 months are held in both periods (the store holds no data "
-                               "for Apr 2020 to Apr 2021 (13 months)), and a comparison needs at least 6")
-    assert rows.loc[LATEST_MONTH, "words"] == (
-        "withheld: only 0 of 1 months are held in both periods (the store holds no data for Apr 2021), and a "
-        "comparison needs at least 1")
+    assert latest["words"] == ("withheld: only 0 of 12 months are held in both periods, and a comparison needs "
+                               "at least 6; the store holds no data for Apr 2020 to Apr 2021 (13 months)")
+    assert rows.loc[LATEST_MONTH, "words"] == "withheld: the store holds no data for Apr 2021"
     # 2018/19 against 2017/18 loses only March, held in 2018 but not in 2019: 11 x 100 against 11 x 100.
     chosen = rows.loc[CHOSEN_YEAR]
     assert (chosen["current"], chosen["baseline"], chosen["months_compared"]) == (1100, 1100, 11)

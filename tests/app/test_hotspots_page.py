@@ -59,8 +59,8 @@ def test_the_map_shows_every_lsoa_with_a_stated_legend_offline(app_for, demo_sto
     # Every month is chosen, so there is no earlier period to compare with.
     assert at.selectbox(key="hot_measure").options == ["Records", "Rate per 1,000 residents", "IMD decile",
                                                    "Hot and cold spots (Gi*)"]
-    assert any("No change on the previous period: the store holds none of the months before the chosen ones"
-               in c.value for c in at.caption)
+    assert any("The change on the previous period is withheld: the store holds no month of the previous period "
+               "(Apr 2009 to Mar 2015)." in c.value for c in at.caption)
     spec = deck_spec(at)
     assert [layer["id"] for layer in spec["layers"]] == ["lsoas", "lsoa_edges", "outline"]
     assert [layer["@@type"] for layer in spec["layers"]] == ["GeoJsonLayer", "LineLayer", "LineLayer"]

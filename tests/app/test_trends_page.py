@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -45,11 +46,17 @@ def test_the_page_on_the_demo_store(app_for, demo_store):
     assert at.title[0].value == "Trends"
     assert [h.value for h in at.subheader] == SECTIONS
     assert at.pills(key="t_lines").value == [S.ALL_CRIME, S.ASB, S.SAC, S.VSO]
-    # Population is loaded: rates and the u-chart are offered; the c-chart is the default.
+    # Population is loaded: rates and the u-chart are offered; the chart chosen by the data is the default.
     assert at.radio(key="t_measure").options == ["Counts", "Rate per 1,000 residents"]
-    assert at.radio(key="t_chart").value == "c"
-    assert at.radio(key="t_chart").options == ["c-chart (counts)", "u-chart (rate per 1,000 residents)",
-                                               "XmR chart (individuals)"]
+    assert at.radio(key="t_chart").value == "auto"
+    assert at.radio(key="t_chart").options == ["Chosen by the data", "c-chart (counts)",
+                                               "u-chart (rate per 1,000 residents)",
+                                               "Laney chart (rate per 1,000 residents)", "XmR chart (individuals)"]
+    # The demo's monthly counts vary 2.3 times as much as Poisson counts: a Laney chart, limits from the
+    # 36 months before the latest 12 (the Overview's baseline too).
+    assert any(c.startswith("All recorded crime (excluding ASB). Laney c\u2032-chart (XmR of the counts): the "
+                            "baseline months vary 2.3 times as much as Poisson counts would") and
+               "Limits from Apr 2017 to Mar 2020 (36 months)." in c for c in captions(at))
     # Latest complete year 2020/21 against the year before the strategy (April 2019): 2018/19.
     assert (at.selectbox(key="t_year").value, at.selectbox(key="t_baseyear").value) == (2020, 2018)
     text = markdown(at)
@@ -84,20 +91,23 @@ def test_recorded_crime_2017_18_against_2016_17_is_up_14_percent(app_for, demo_s
 def test_the_series_selector_and_chart_type_change_what_is_drawn(app_for, demo_store, demo_crimes):
     at = trends(app_for, demo_store)
     at.selectbox(key="t_series").set_value(S.SAC).run()
-    assert any(c.startswith("Serious acquisitive crime, c-chart: centre = mean monthly count") for c in captions(at))
     chart = at.dataframe[2].value  # the control chart's download
     sac = demo_crimes[demo_crimes["category"].isin(S.SAC_CATEGORIES)]
     assert chart["value"].sum() == len(sac)
-    assert set(chart["series"]) == {S.SAC} and set(chart["chart"]) == {"c"}
-    # Limits from the first 24 months by default.
-    first24 = sac[sac["month"] < "2017-04-01"].groupby("month").size()
-    assert chart["centre"].iloc[0] == round(first24.mean(), 3)
+    kind = chart["chart"].iloc[0]
+    assert set(chart["series"]) == {S.SAC} and kind in ("c", "laney")
+    assert any(c.startswith("Serious acquisitive crime. " + ("c-chart" if kind == "c" else "Laney c\u2032-chart"))
+               for c in captions(at))
+    # Limits from the 36 months before the latest 12 by default: Apr 2017 to Mar 2020.
+    base = sac[sac["month"].between("2017-04-01", "2020-03-01")].groupby("month").size()
+    assert chart["centre"].iloc[0] == round(base.mean(), 3)
 
     at.radio(key="t_chart").set_value("xmr").run()
-    assert any(c.startswith("Serious acquisitive crime, XmR chart of monthly counts") for c in captions(at))
+    assert any(c.startswith("Serious acquisitive crime. XmR chart, as chosen (the data alone would give a ")
+               for c in captions(at))
     at.radio(key="t_chart").set_value("u").run()
     assert not at.exception
-    assert any(c.startswith("Serious acquisitive crime, u-chart") for c in captions(at))
+    assert any(c.startswith("Serious acquisitive crime. u-chart, as chosen") for c in captions(at))
     chart = at.dataframe[2].value
     june = chart[chart["month"] == "2017-06"].iloc[0]
     assert june["value"] == round(len(sac[sac["month"] == "2017-06-01"]) * 12 / 280_000 * 1000, 3)
@@ -108,7 +118,7 @@ def test_the_series_selector_and_chart_type_change_what_is_drawn(app_for, demo_s
     assert not at.exception
     assert any("Limits from Apr 2018 to Mar 2020" in c for c in captions(at))
     at.radio(key="t_chart").set_value("c").run()  # the chosen baseline outlives other changes
-    assert any(c.startswith("Serious acquisitive crime, c-chart") and "Limits from Apr 2018 to Mar 2020" in c
+    assert any(c.startswith("Serious acquisitive crime. c-chart") and "Limits from Apr 2018 to Mar 2020" in c
                for c in captions(at))
     assert len(months) == 72
 
@@ -124,7 +134,7 @@ def test_sidebar_filters_reach_every_section(app_for, demo_store, demo_crimes):
     assert len(at.dataframe[0].value) == 24 * 4
     # The baselines start again from their defaults for the months now in view.
     texts = captions(at)
-    assert any("Limits from Apr 2016 to Mar 2018" in c for c in texts)  # 24 months or fewer: all of them
+    assert any("Limits from Apr 2016 to Mar 2017" in c for c in texts)  # the 12 months before the latest 12
     assert any("average month from Apr 2016 to Mar 2017, x 100" in c for c in texts)
 
     # Categories: only what they cover is offered, with their total.
@@ -156,13 +166,22 @@ def test_real_months_without_population(app_for, real_store):
     at = trends(app_for, real_store)
     crimes = real_store.read("crimes", columns=["month", "category", "lsoa_code"])
     assert at.radio(key="t_measure").options == ["Counts"]
-    assert [o for o in at.radio(key="t_chart").options] == ["c-chart (counts)", "XmR chart (individuals)"]
+    assert [o for o in at.radio(key="t_chart").options] == ["Chosen by the data", "c-chart (counts)",
+                                                            "Laney chart (counts)", "XmR chart (individuals)"]
     texts = captions(at)
     assert any("Rates are unavailable: no population loaded for these LSOAs." in c for c in texts)
     assert any("Months with no records in the store (Mar 2019 to Apr 2021 (26 months)) are left blank, not counted "
                "as zero." in c for c in texts)
-    # No complete financial year, no 24 months in a row, no month with the same month a year before.
-    assert any(i.value.startswith("Not enough complete months in view for any comparison") for i in at.info)
+    # Every comparison reaches into the gap: each is withheld, saying why, never compared with zeros.
+    text = markdown(at)
+    assert ("**Latest financial year against the one before** (2021/22 against 2020/21): withheld: only 0 of 12 "
+            "months are held in both periods, and a comparison needs at least 6; the store holds no data for Apr 2020 "
+            "to Apr 2021 (13 months)") in text
+    assert not re.search(r"\bnan\b", text) and "unlikely to be chance" not in text and "within normal variation" not in text
+    assert any(i.value.startswith("The strategy period (Apr 2019 to Mar 2021) holds no data in this store") for i in
+               at.info)
+    assert any(i.value.startswith("No control limits: they need 12 consecutive months with data before May 2021")
+               for i in at.info)
     assert crimes["lsoa_code"].notna().all()  # every real record here lies in a 2011 LSOA
     assert not any("records placed by a reported LSOA code" in c for c in texts)
     monthly = at.dataframe[0].value

@@ -148,8 +148,16 @@ if not bullets:
             "month a year before), and the months chosen do not reach back that far.")
 else:
     st.markdown("\n".join(f"- {b}" for b in bullets))
-    st.caption(f"{chosen}. {T.COMPARISON_METHOD}" + (" 'Per resident' is the change in the rate, allowing for "
-                                                     "population change." if residents is not None
+    # Population change is allowed for only when more than one mid-year estimate is in use; with one,
+    # the rate moves exactly as the count does, and saying otherwise would claim an adjustment never made.
+    per_resident_note = ""
+    if residents is not None:
+        years_used = sorted(set(denoms.year_used.dropna().astype(int)))
+        per_resident_note = (" 'Per resident' is the change in the rate, allowing for population change (mid-year "
+                             f"estimates {', '.join(map(str, years_used))})." if len(years_used) > 1 else
+                             f" 'Per resident' uses one population estimate (mid-{years_used[0]}) for every month, so "
+                             "it moves as the count does: population change is not allowed for.")
+    st.caption(f"{chosen}. {T.COMPARISON_METHOD}" + (per_resident_note if residents is not None
                                                      else " " + rates_note))
     layout.data_download(table, "trends_comparisons", key="dl_cmp")
 

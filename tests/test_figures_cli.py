@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def figures(store, *args, capsys) -> dict:
+    capsys.readouterr()  # whatever a fixture printed before
     assert main(["figures", "--store", str(store.path), *args]) == 0
     return json.loads(capsys.readouterr().out)
 

@@ -293,3 +293,28 @@ def test_the_cover_words_for_filters_and_vintage():
 ])
 def test_signal_words(rule, direction, words):
     assert OV.signal_words(rule, direction) == words
+
+
+def test_an_overdispersed_series_is_flagged_only_where_a_laney_chart_flags_it():
+    from csp_dash.analysis.spc import control_chart
+
+    # Months swing 80, 120, 80, ...: variance 400 against a mean of 100, four times Poisson. The baseline
+    # is the 36 months before the latest 12 (never across a gap: there is none here).
+    values = [80.0, 120.0] * 24
+    values[-1] = 135.0  # the latest month: beyond a c-chart's Poisson limit of 130, ordinary for these counts
+    tile = OV.count_tile("x", "Example", pd.Series(values, index=months(48)))
+    assert control_chart(pd.Series(values, index=months(48)), "c", baseline=(months(48)[0], months(48)[35]))[
+        "beyond"].iloc[-1]
+    assert tile.control["chart"] == "Laney c\u2032-chart (XmR of the counts)"
+    assert tile.control["dispersion"]["phi"] == pytest.approx(4.0 * 36 / 35)  # 36 x 400 / 100 on 35 df
+    assert tile.signal == OV.NO_SIGNAL and not tile.has_signal
+    # The year's change is tested with the dispersion of the months compared, so 55 more records in
+    # 1,215 against 1,200 is tested with a dispersion of 4, not as Poisson counts.
+    assert tile.comparison["test"].startswith("quasi-Poisson test")
+    assert tile.change.startswith("up 1%, within normal variation")
+
+    values[-1] = 260.0  # beyond the Laney limit, 100 + 3 x 40 / 1.128 = 206.4
+    tile = OV.count_tile("x", "Example", pd.Series(values, index=months(48)))
+    assert tile.signal == "signal: above the usual range (above the upper control limit)"
+    assert tile.verdict.startswith("▲ up 12%, within normal variation")  # 1,340 against 1,200
+    assert tile.verdict.endswith("; in the latest 3 months: above the usual range (above the upper control limit).")

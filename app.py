@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from csp_dash.analysis import coverage
 from csp_dash.errors import CspError
 from csp_dash.ui import data, layout, presentation, sidebar
 
@@ -51,6 +52,19 @@ def _ensure_store(cfg):
     st.rerun()
 
 
+def _coverage_notes(filters, held) -> None:
+    """Say on every page which of the chosen months the store holds: a gap in the sidebar, and in
+    a box when the months chosen hold no data at all (every figure would then be empty)."""
+    cover = coverage.coverage(held, filters.start, filters.end)
+    if not len(cover.held):
+        st.warning(f"The months chosen, {filters.period_label}, hold no police.uk data in this store: it holds "
+                   f"{'; '.join(coverage.month_ranges(list(held)))}. Choose months within those in the sidebar.",
+                   icon=":material/event_busy:")
+    elif not cover.complete:
+        st.sidebar.caption(f"Months chosen: {cover.describe()}. Months without data are gaps in every chart and "
+                           "are never counted as zero.")
+
+
 def main() -> None:
     # Navigation first: it also takes Streamlit out of its legacy pages/ mode, which would
     # otherwise list app.py itself as a page while the first run builds the demo.
@@ -68,6 +82,9 @@ def main() -> None:
     if store.has("lsoas"):
         area = data.area_table(store, cfg)
         st.session_state["filters"] = sidebar.shared_filters(cfg.area.name, area, months, categories)
+    held = data.held_months(store)
+    if "filters" in st.session_state and len(held):
+        _coverage_notes(st.session_state["filters"], held)
     st.sidebar.caption(f"{cfg.area.partnership} · {cfg.area.name} ({cfg.area.code}) · data updated "
                        f"{str(manifest.get('updated') or 'never')[:10]}")
     if presentation.active():  # ?present=1 or the Overview's toggle: no sidebar, large type, slides

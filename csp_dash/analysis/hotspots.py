@@ -489,7 +489,7 @@ class PeriodChange:
     paired: CV.PairedMonths  # current months kept and their partners in the previous period
     dispersion: Dispersion  # pooled over the LSOAs, within each period
     shown: bool  # False when too few months are held in both periods
-    _last: pd.Timestamp | None = None  # the chosen period's last month
+    last_month: pd.Timestamp | None = None  # the chosen period's last month
 
     @property
     def label(self) -> str:
@@ -514,12 +514,12 @@ class PeriodChange:
     @property
     def previous_months(self) -> pd.DatetimeIndex:
         """Every month of the previous period, held or not."""
-        return CV.previous_months(pd.date_range(end=self._last, periods=self.paired.length, freq="MS"))
+        return CV.previous_months(pd.date_range(end=self.last_month, periods=self.paired.length, freq="MS"))
 
     @property
     def method(self) -> str:
         if self.dispersion.overdispersed:
-            return (f"quasi-Poisson test: the LSOAs' monthly counts vary {self.dispersion.phi:.1f} times as much as "
+            return (f"quasi-Poisson test: the LSOAs' monthly counts vary {self.dispersion.phi:.2f} times as much as "
                     f"Poisson counts (dispersion test on {self.dispersion.months:,} LSOA-months)")
         return "exact Poisson test: the LSOAs' monthly counts vary as Poisson counts do" + (
             f" (dispersion {self.dispersion.phi:.2f}, {self.dispersion.words().split('(')[-1].rstrip(')')})"

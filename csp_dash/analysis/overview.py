@@ -4,7 +4,7 @@ board pack").
 
 A crime tile reads the latest 12 months of the chosen range, compares them with the 12
 months before by ``significance.compare_counts``, and looks for a control-chart signal in
-the latest 3 months of a c-chart whose limits come from the months before the latest 12.
+the latest 3 months of the series' one chart (``spc.series_chart``).
 Months the store does not hold are NaN throughout: the change compares only months held in
 both years (``coverage.paired_months``), with a quasi-Poisson test when the monthly counts are
 overdispersed (``significance.compare_counts``), and the signal comes from the series' one
@@ -225,6 +225,12 @@ def _signal(series: pd.Series, window_start: pd.Timestamp) -> tuple[str, bool, p
     if sc.chart is None:
         why = sc.note.removeprefix("No control limits: ")
         return "not charted: " + why[0].lower() + why[1:], False, None, None
+    recent = sc.chart.iloc[-SIGNAL_WINDOW:]
+    if recent["ucl"].isna().all():
+        # The limits stop at the gap after their run: the latest months were never judged against them.
+        last = sc.chart.index[sc.chart["ucl"].notna().to_numpy()][-1]
+        return (f"not charted: the control limits hold only to {last:%b %Y}, and a gap in the data lies between "
+                f"them and the latest months", False, None, None)
     episodes = spc.recent_signals(sc, SIGNAL_WINDOW)
     words = []
     for r in episodes.itertuples(index=False):

@@ -301,7 +301,7 @@ def series_chart(values: pd.Series, exposure: pd.Series | None = None, window_st
         picked = chart_name(kind, exposure is not None)
         choice = ChartChoice(kind, picked, choice.dispersion,
                              f"{picked}, as chosen (the data alone would give a {choice.name}: "
-                             f"{choice.reason.split(': ', 1)[1]}")
+                             f"{choice.reason.split(': ', 1)[1].rstrip('.')}).")
         if kind in ("c", "xmr"):
             exposure = None
     # Limits hold only within the run of consecutive held months that contains the baseline: across

@@ -295,15 +295,13 @@ def _charts(pdf: _Pdf, pack: BoardPack, rendered: Rendered) -> None:
 def _notes(pdf: _Pdf, pack: BoardPack) -> None:
     pdf.new_page(TITLE_NOTES)
     items = [
-        "Latest figure: the months held among the latest 12 in the months chosen (a month the store does not hold "
-        "is never counted as zero). Change: those months against the same months a year before, only months held "
-        "in both years; by the exact Poisson test, or by a quasi-Poisson test when the monthly counts vary more "
-        "than Poisson counts would (a dispersion test says which); 'unlikely to be chance' means p < 0.05.",
-        "Control-chart signal: each series' one control chart (the same on the Trends page), its limits set from "
-        "the latest run of at least 12 consecutive held months before the latest 12 (never across a gap); a "
-        "Laney chart when the baseline's counts are overdispersed, else a c-chart. A signal counts when it touches "
-        "the latest 3 months (a point beyond a 3-sigma limit, 7 in a row on one side of the centre, 6 rising or "
-        "falling, 2 of 3 beyond 2 sigma). Seasonality is not removed, so read a signal as a prompt to look.",
+        "Latest figure: the months held among the latest 12 chosen (a month not held is never a zero). Change: "
+        "against the same months a year before, only months held in both years; exact Poisson test, or quasi-Poisson "
+        "when the monthly counts vary more than Poisson counts; 'unlikely to be chance' means p < 0.05.",
+        "Signal: each series' one control chart (as on the Trends page), limits from at least 12 consecutive held "
+        "months before the latest 12, never across a gap; a Laney chart when those counts are overdispersed, else a "
+        "c-chart. A signal touches the latest 3 months (beyond 3 sigma, 7 on one side, 6 rising or falling, 2 of 3 "
+        "beyond 2 sigma). Seasonality is not removed: read a signal as a prompt to look.",
         "Domestic abuse and exploitation: partner indicators from the indicators file, added up over their latest "
         "12 months of figures. A total that would give back a hidden small count is withheld.",
         "Feel safe: the share of survey respondents agreeing that the area is a safe place to live, with its "

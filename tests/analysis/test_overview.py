@@ -318,3 +318,13 @@ def test_an_overdispersed_series_is_flagged_only_where_a_laney_chart_flags_it():
     assert tile.signal == "signal: above the usual range (above the upper control limit)"
     assert tile.verdict.startswith("▲ up 12%, within normal variation")  # 1,340 against 1,200
     assert tile.verdict.endswith("; in the latest 3 months: above the usual range (above the upper control limit).")
+
+
+def test_latest_months_after_a_gap_that_follows_the_limits_are_not_called_ordinary():
+    values = pd.Series([1200.0] * 36, index=months(36))
+    values.iloc[-8:-4] = np.nan  # four months missing between the limits' run and the latest months
+    values.iloc[-3:] = 3000.0
+    tile = OV.count_tile("x", "Example", values)
+    assert not tile.has_signal and tile.control is None
+    assert tile.signal == ("not charted: the control limits hold only to Apr 2020, and a gap in the data lies "
+                           "between them and the latest months")

@@ -26,7 +26,8 @@ def test_the_overview_is_the_first_page_with_its_tiles_and_summary(app_for, demo
                  "latest 12 months to Mar 2021", "Feel safe (survey)", "change withheld: small numbers"):
         assert text in tiles, text
     # Arrows and words, never colour alone.
-    assert "▼</span> down 4%, unlikely to be chance (p &lt; 0.001)" in tiles
+    # The demo's months vary ten times as much as Poisson counts: a 4% fall is within normal variation.
+    assert "▼</span> down 4%, within normal variation (p = 0.19)" in tiles
     side = " ".join(m.value for m in at.markdown)
     assert "<b>Priority Two: Domestic and Sexual Abuse</b>: ✕ 1 Red · ○ 5 Monitor · ⚠ 2 of 7 actions overdue" in side
     assert "⚠ 4 of 20 actions in the plan are overdue as of 31 March 2021." in side

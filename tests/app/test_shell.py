@@ -53,3 +53,19 @@ def test_unknown_link_parts_are_ignored_and_said(app_for, real_store):
     notes = " ".join(c.value for c in at.sidebar.caption)
     assert "Ignored in the link: unknown town 'atlantis'." in notes
     assert "Ignored in the link: 1 unknown category." in notes
+
+
+def test_every_page_says_which_chosen_months_the_store_holds(app_for, real_store):
+    at = app_for(real_store.path).run()
+    assert not at.exception
+    assert ("Months chosen: 17 of 43 months held; no data for Mar 2019 to Apr 2021 (26 months). Months without "
+            "data are gaps in every chart and are never counted as zero.") in [c.value for c in at.sidebar.caption]
+    # Months that fall wholly in the gap: a box says so, naming the months the store holds.
+    at = app_for(real_store.path, **{"from": "2020-01", "to": "2020-12"}).run()
+    assert not at.exception
+    assert ("The months chosen, Jan 2020 to Dec 2020, hold no police.uk data in this store: it holds Oct 2018 to "
+            "Feb 2019 (5 months); May 2021 to Apr 2022 (12 months). Choose months within those in the sidebar."
+            ) in [w.value for w in at.warning]
+    # A range the store holds in full says nothing.
+    at = app_for(real_store.path, **{"from": "2021-05", "to": "2022-04"}).run()
+    assert not any(c.value.startswith("Months chosen:") for c in at.sidebar.caption)

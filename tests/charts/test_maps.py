@@ -14,6 +14,8 @@ import pytest
 import shapely
 
 from csp_dash.analysis import hotspots as H
+from csp_dash.analysis.coverage import paired_months, previous_months
+from csp_dash.analysis.dispersion import NOT_ESTIMABLE
 from csp_dash.charts import hotspots as C
 from csp_dash.charts import maps
 
@@ -276,7 +278,9 @@ def small_table() -> pd.DataFrame:
     dep = pd.DataFrame({"lsoa_code": ["E1", "E2", "E3", "E4"], "imd_rank": [30_000, 1_200, 9_000, 1_500],
                         "imd_decile": [10, 1, 3, 1]})
     months = pd.date_range("2020-01-01", "2020-12-01", freq="MS")
-    return H.lsoa_table(now, scope, months, population, dep, before)
+    codes = list(scope["code"])
+    change = H.period_change(H.lsoa_counts(now, codes), H.lsoa_counts(before, codes))
+    return H.lsoa_table(now, scope, months, population, dep, change)
 
 
 def lines(measure: C.MapMeasure, code: str) -> list[str]:
@@ -295,7 +299,10 @@ def test_every_measures_tooltip_gives_the_name_the_value_and_its_rank_in_the_are
                                  "(1 = highest)", "6 records"]
     assert lines(rate, "E3")[1:] == ["No population figure", "No rate, so no rank", "3 records"]
 
-    change = C.measure_colours(t, C.CHANGE, previous=(pd.Timestamp("2019-01-01"), pd.Timestamp("2019-12-01")))
+    months = pd.date_range("2020-01-01", "2020-12-01", freq="MS")
+    paired = paired_months(months, previous_months(months), months.union(previous_months(months)))
+    period = H.PeriodChange(paired, NOT_ESTIMABLE, True, months[-1])
+    change = C.measure_colours(t, C.CHANGE, previous=period)
     assert lines(change, "E5")[:3] == ["Elm (E5)", "4 records against 0 in Jan 2019 to Dec 2019",
                                        "Rank 1 of 4 LSOAs by change (1 = biggest rise)"]
     assert lines(change, "E1")[2] == "Rank 2 of 4 LSOAs by change (1 = biggest rise)"

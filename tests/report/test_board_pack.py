@@ -13,10 +13,11 @@ import pypdfium2 as pdfium
 import pytest
 
 from csp_dash.analysis import overview as OV
-from csp_dash.analysis.coverage import all_months, missing_months
+from csp_dash.analysis.coverage import all_months, held_months
 from csp_dash.analysis.disclosure import disclosure_note
 from csp_dash.analysis.filters import Filters
 from csp_dash.charts.overview import key_charts
+from csp_dash.figures import overview as FO
 from csp_dash.report import render
 from csp_dash.report.board_pack import DEMO_LABEL, REAL_LABEL, BoardPack, build_pdf
 
@@ -34,10 +35,8 @@ def make_pack(store, config, demo: bool = True) -> BoardPack:
     f = Filters(area_name=config.area.name, start=span[0], end=span[-1])
     threshold, label = config.disclosure.threshold, config.suppressed_label
     indicators, actions = store.read("indicators"), store.read("actions")
-    tiles = OV.crime_tiles(OV.crime_counts(crimes, f, span, missing_months(crimes)))
-    tiles += OV.indicator_tiles(indicators, threshold, label)
-    tiles.append(OV.survey_tile(store.read("survey_responses"), store.read("survey_answers"), config.area.name,
-                                config.survey.min_group_n))
+    tiles = FO.tiles(crimes, held_months(crimes["month"]), f, indicators, store.read("survey_responses"),
+                     store.read("survey_answers"), config.area.name, config.survey.min_group_n, threshold, label)
     p = OV.priorities(indicators, actions, crimes, config.priorities, f, threshold, label)
     return BoardPack(
         partnership=config.area.partnership, strategy=config.strategy.title, area_name=config.area.name,

@@ -94,6 +94,7 @@ class Tile:
     comparison: dict | None = None  # the change as numbers (figures JSON); see ``comparison_dict``
     control: dict | None = None  # the control chart as numbers: chart, rules, sentence; None without one
     scope_note: str = ""  # "district-wide: ..." when the tile ignores the sidebar's scope
+    signal_detail: str = ""  # without a chart: the full reason (``signal`` says it in a tile's few words)
 
     @property
     def verdict(self) -> str:
@@ -111,15 +112,19 @@ class Tile:
 
     def row(self) -> dict:
         """The tile as a table row (the board pack and the page's download)."""
+        withheld = (self.comparison or {}).get("withheld")
         return {"measure": self.title, "latest": self.value, "period": self.period,
-                "change": self.change_text, "signal": self.signal, "note": self.note}
+                "change": withheld or self.change_text, "signal": self.signal_detail or self.signal,
+                "note": self.note}
 
     def as_dict(self) -> dict:
         """The tile as the figures JSON gives it (docs/figures.md, ``tiles``)."""
         return {"key": self.key, "name": self.title, "value": self.current, "value_text": self.value,
                 "period": self.period, "available": self.available, "scope_note": self.scope_note or None,
+                "change_text": self.change,
                 "comparison": self.comparison, "signal": self.control,
-                "signal_note": None if self.control is not None else self.signal, "verdict": self.verdict}
+                "signal_note": None if self.control is not None else (self.signal_detail or self.signal),
+                "verdict": self.verdict}
 
     @property
     def change_text(self) -> str:
@@ -181,9 +186,14 @@ def count_tile(key: str, title: str, series: pd.Series, note: str = "") -> Tile:
 
     change, direction, significant, pct, against, comparison = _year_change(series)
     signal, has_signal, chart, control = _signal(series, months[0])
+    detail = ""
+    if control is None and signal.startswith("not charted: they need"):
+        # "they need 12 consecutive months ... before May 2021, and the longest run there is 5 (...)": the
+        # tile keeps the first half, the figures JSON and the table keep it all.
+        detail, signal = signal, signal.split(", and the longest run")[0].replace("they need", "needs") + "."
     return Tile(key, title, f"{current:,}", period, change, direction, significant, signal, has_signal, note,
                 against=against, change_pct=pct, current=float(current), chart=chart, monthly=series,
-                comparison=comparison, control=control)
+                comparison=comparison, control=control, signal_detail=detail)
 
 
 def _year_change(series: pd.Series) -> tuple[str, str | None, bool, float | None, str, dict]:
@@ -195,7 +205,10 @@ def _year_change(series: pd.Series) -> tuple[str, str | None, bool, float | None
     paired = CV.paired_months(index[-YEAR:], index[-2 * YEAR:-YEAR], index[series.notna().to_numpy()])
     if not paired.enough:
         reason = "no change shown: " + paired.note().removeprefix("withheld: ")
-        return reason, None, False, None, "", {"withheld": reason, "months_compared": len(paired.current)}
+        # The tile says it in a line a room can read; the full reason is in the numbers and the table.
+        short = (f"no change shown: the year before ({_span(index[-2 * YEAR:-YEAR])}) is not held" if not len(
+            paired.current) else f"no change shown: only {len(paired.current)} of 12 months held in both years")
+        return short, None, False, None, "", {"withheld": reason, "months_compared": len(paired.current)}
     now, before = series.reindex(paired.current), series.reindex(paired.baseline)
     dispersion = pearson_dispersion([now.to_numpy(), before.to_numpy()])
     result = compare_counts(int(now.sum()), int(before.sum()), dispersion=dispersion)
@@ -521,12 +534,24 @@ def sentences(tiles: list[Tile], p: Priorities | None, max_red: int = 3) -> list
             out.append("Within normal variation: " + ", ".join(_phrase(t) for t in steady) + ".")
     elif steady:
         out.append("No headline measure changed by more than chance would explain on the year before.")
+    else:
+        # Say why nothing is compared rather than leave the section empty: a gap is a finding too.
+        withheld = [t.comparison["withheld"] for t in tiles if t.comparison and t.comparison.get("withheld")]
+        if withheld:
+            out.append("No change on the year before can be shown: " + withheld[0].removeprefix("no change shown: ")
+                       + ".")
     signalled = [t for t in tiles if t.has_signal]
     if signalled:
         out.append("Unusual in the latest 3 months (control charts): " + "; ".join(
             f"{_phrase(t)} ({t.signal.removeprefix('signal: ')})" for t in signalled) + ".")
     elif any(t.chart is not None for t in tiles):
         out.append("No control-chart signal in the latest 3 months.")
+    else:
+        uncharted = [t.signal_detail or t.signal for t in tiles
+                     if t.monthly is not None and t.signal.startswith("not charted: ")]
+        if uncharted:
+            why = uncharted[0].removeprefix("not charted: ")
+            out.append(f"No control chart: {why.rstrip('.')}.")
     if p is not None:
         red = [v for s in p.sections for v in p.views[s.name] if v.status.rating == rag.RED]
         if red:

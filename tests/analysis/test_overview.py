@@ -76,8 +76,11 @@ def test_too_few_months_for_a_change_or_for_control_limits():
     assert tile.value == "120"
     assert tile.change == "no change shown: the months chosen hold 20, and a change on the year before needs 24"
     assert tile.direction is None
-    assert tile.signal == ("not charted: they need 12 consecutive months with data before Sep 2018, and the longest "
-                           "run there is 8 (Jan 2018 to Aug 2018).")
+    # The tile's few words; the table and the figures JSON give the whole reason.
+    assert tile.signal == "not charted: needs 12 consecutive months with data before Sep 2018."
+    assert tile.signal_detail == ("not charted: they need 12 consecutive months with data before Sep 2018, and the "
+                                  "longest run there is 8 (Jan 2018 to Aug 2018).")
+    assert tile.row()["signal"] == tile.as_dict()["signal_note"] == tile.signal_detail
     short = OV.count_tile("x", "Example", pd.Series([10.0] * 7, index=months(7)))
     assert short.value == "70"
     assert short.period == "all 7 months chosen, Jan 2018 to Jul 2018 (fewer than 12)"
@@ -109,12 +112,13 @@ def test_crime_tiles_on_the_real_files(real_store):
     assert tiles["asb"].value == f"{int((latest['category'] == 'Anti-social behaviour').sum()):,}"
     assert tiles["total"].period == "latest 12 months to Apr 2022"
     # The 12 months before (May 2020 to Apr 2021) fall in the gap between the downloads.
-    assert tiles["total"].change == (
+    assert tiles["total"].change == "no change shown: the year before (May 2020 to Apr 2021) is not held"
+    assert tiles["total"].comparison["withheld"] == tiles["total"].row()["change"] == (
         "no change shown: only 0 of 12 months are held in both periods, and a comparison needs at least 6; the "
         "store holds no data for May 2020 to Apr 2021 (12 months)")
-    assert tiles["total"].comparison["withheld"] == "no change shown: " + tiles["total"].change.split(": ", 1)[1]
-    assert tiles["total"].signal == ("not charted: they need 12 consecutive months with data before May 2021, and "
-                                     "the longest run there is 5 (Oct 2018 to Feb 2019).")
+    assert tiles["total"].signal == "not charted: needs 12 consecutive months with data before May 2021."
+    assert tiles["total"].signal_detail == ("not charted: they need 12 consecutive months with data before May "
+                                            "2021, and the longest run there is 5 (Oct 2018 to Feb 2019).")
 
 
 # -- partner indicator tiles ------------------------------------------------------------------

@@ -37,6 +37,8 @@ from scipy.stats import binomtest
 
 from csp_dash.analysis.disclosure import (SECONDARY_LABEL, display_number, plain_number, suppress_table,
                                           suppressed_mask)
+from csp_dash.analysis import coverage as CV
+from csp_dash.analysis.dispersion import pearson_dispersion
 from csp_dash.analysis.significance import compare_counts
 
 DIMENSIONS = ("physical", "psychological", "financial", "community")
@@ -193,9 +195,8 @@ def crime_likelihood(crimes: pd.DataFrame, categories: Sequence[str], window: Wi
         if not len(present):
             rows.append({**row, "volume": np.nan, "note": "no records in the store for these months"})
             continue
-        previous = int(by_month.reindex(before, fill_value=0).sum()) if len(before) else None
         rows.append({**row, "volume": volume, "per_week": volume * 12 / len(present) / WEEKS_PER_YEAR,
-                     **_trend(volume, previous, len(present), len(before), _span(window.previous))})
+                     **_paired_trend(by_month, window)})
     return _nothing_hidden(_frame(rows, LIKELIHOOD_COLUMNS))
 
 
@@ -212,7 +213,27 @@ def _nothing_hidden(likelihood: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _trend(current: float, previous: float | None, months_now: int, months_then: int, label: str) -> dict:
+def _paired_trend(by_month: pd.Series, window: Window) -> dict:
+    """The category's trend on the months held in both the latest 12 and the 12 before, month by
+    month (``coverage.paired_months``), tested with the dispersion of those months' counts."""
+    if not len(window.previous):
+        return _trend(0, None, 0, 0, "")
+    held = window.current.union(window.previous).difference(pd.DatetimeIndex(list(window.gaps)))
+    paired = CV.paired_months(window.current, window.previous, held)
+    if not paired.enough:
+        return {"previous": np.nan, "change_pct": np.nan, "p_value": np.nan, "significant": False,
+                "trend_words": paired.note()}
+    now = by_month.reindex(paired.current, fill_value=0).to_numpy(dtype="float64")
+    before = by_month.reindex(paired.baseline, fill_value=0).to_numpy(dtype="float64")
+    out = _trend(int(now.sum()), int(before.sum()), 1, 1, _span(window.previous),
+                 dispersion=pearson_dispersion([now, before]))
+    if not paired.complete:
+        out["trend_words"] += f" ({paired.note()})"
+    return out
+
+
+def _trend(current: float, previous: float | None, months_now: int, months_then: int, label: str,
+           dispersion=None) -> dict:
     if previous is None or months_then == 0:
         return {"previous": np.nan, "change_pct": np.nan, "p_value": np.nan, "significant": False,
                 "trend_words": "no earlier 12 months in view to compare with"}
@@ -220,7 +241,7 @@ def _trend(current: float, previous: float | None, months_now: int, months_then:
         return {"previous": previous, "change_pct": np.nan, "p_value": np.nan, "significant": False,
                 "trend_words": "not whole numbers, so not tested"}
     result = compare_counts(int(current), int(previous), exposure_ratio=months_now / months_then,
-                            label=f"against {label}")
+                            label=f"against {label}", dispersion=dispersion)
     return {"previous": previous, "change_pct": result.change_pct, "p_value": result.p_value,
             "significant": bool(result.significant), "trend_words": result.words}
 

@@ -92,12 +92,6 @@ def lsoa_rates(counts: pd.Series, population: pd.DataFrame | None, months: pd.Da
     return out
 
 
-def previous_period(start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The months just before ``start``, as many as from ``start`` to ``end``."""
-    n = (end.year - start.year) * 12 + end.month - start.month + 1
-    return start - pd.DateOffset(months=n), start - pd.DateOffset(months=1)
-
-
 def benjamini_hochberg(p_values, alpha: float = 0.05) -> np.ndarray:
     """True where a p-value is significant at false-discovery rate ``alpha`` (step-up; NaN never)."""
     p = np.asarray(p_values, dtype=float)

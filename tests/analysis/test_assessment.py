@@ -329,7 +329,9 @@ def test_demo_store_ranking_puts_violence_and_asb_near_the_top(demo_store, confi
     rank = dict(zip(scored["issue"], scored["rank"]))
     assert len(scored) == 17 and scored["rank"].notna().all()
     assert inputs.window.label == "Apr 2020 to Mar 2021" and inputs.wave == "2019"
-    assert rank["Violence and sexual offences"] <= 3 and rank["Anti-social behaviour"] <= 3
+    # ASB's 6% rise (6,750 against 6,350) is within normal variation once its months' overdispersion is
+    # allowed for (quasi-Poisson, p = 0.37), so its trend scores lower than an exact test would make it.
+    assert rank["Violence and sexual offences"] <= 3 and rank["Anti-social behaviour"] == 5
     assert rank["Priority Two: Domestic and Sexual Abuse"] == 1  # domestic abuse crimes: high volume, high harm
     assert rank["Bicycle theft"] == 17
     dsa = scored.set_index("issue").loc["Priority Two: Domestic and Sexual Abuse"]
@@ -365,7 +367,7 @@ def test_chart_labels_on_the_demo_ranking_cover_no_label_and_no_bubble(demo_stor
         assert 0 <= box[0] and box[2] <= C.PLOT_PX[0] and 0 <= box[1] and box[3] <= C.PLOT_PX[1]
         assert not any(overlap(box, other) for j, other in enumerate(boxes) if j != i)
         assert not any(overlap(box, (x - r, y - r, x + r, y + r)) for x, y, r in circles)
-    assert C.label(points.iloc[2]) == "3. ASB"
+    assert C.label(points.iloc[2]) == "3. Burglary"
 
 
 # -- small numbers: a theme scored from a sensitive indicator ---------------------------------

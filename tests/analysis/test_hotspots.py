@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from csp_dash.analysis import hotspots as H
-from csp_dash.analysis.coverage import held_months
+from csp_dash.analysis.coverage import held_months, previous_months
 from csp_dash.analysis import series as S
 from csp_dash.analysis.filters import Filters
 from csp_dash.analysis.geography import assign_towns
@@ -251,11 +251,11 @@ def test_residents_equal_series_denominators_for_each_lsoa(demo_store):
     assert math.isnan(rates.loc["E99999999", "residents"])
 
 
-def test_previous_period_has_the_same_number_of_months():
-    assert H.previous_period(pd.Timestamp("2019-04-01"), pd.Timestamp("2020-03-01")) == (
-        pd.Timestamp("2018-04-01"), pd.Timestamp("2019-03-01"))
-    assert H.previous_period(pd.Timestamp("2020-01-01"), pd.Timestamp("2020-01-01")) == (
-        pd.Timestamp("2019-12-01"), pd.Timestamp("2019-12-01"))
+def test_the_previous_period_is_as_many_months_just_before():
+    months = S.month_index(pd.Timestamp("2019-04-01"), pd.Timestamp("2020-03-01"))
+    before = previous_months(months)
+    assert (before[0], before[-1], len(before)) == (pd.Timestamp("2018-04-01"), pd.Timestamp("2019-03-01"), 12)
+    assert list(previous_months(pd.DatetimeIndex([pd.Timestamp("2020-01-01")]))) == [pd.Timestamp("2019-12-01")]
 
 
 def test_period_change_uses_compare_counts_and_corrects_for_many_lsoas():

@@ -10,7 +10,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/assessment.py"
-TOP_THREE = ["Priority Two: Domestic and Sexual Abuse", "Violence and sexual offences", "Anti-social behaviour"]
+TOP_THREE = ["Priority Two: Domestic and Sexual Abuse", "Violence and sexual offences", "Burglary"]
 
 
 def open_page(app_for, store_path):
@@ -40,7 +40,7 @@ def test_the_page_ranks_every_issue_on_the_demo_store(app_for, demo_store):
     assert [h.value for h in at.subheader] == ["Ranked issues", "Harm weights", "How the matrix is scored"]
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     labels = [a["text"] for a in figure["layout"]["annotations"] if not a["text"].startswith("risk ")]
-    assert labels[:3] == ["1. Domestic & Sexual Abuse", "2. Violence & sexual offences", "3. ASB"]
+    assert labels[:3] == ["1. Domestic & Sexual Abuse", "2. Violence & sexual offences", "3. Burglary"]
     assert len(labels) == 17
     method = at.main.markdown[-1].value
     assert "Risk** = likelihood × harm" in method and "judgement" in method
@@ -94,7 +94,9 @@ def test_the_page_on_real_data_without_survey_or_indicators(app_for, real_store)
     scored = table[table["Rank"].notna()]
     assert len(scored) == 14
     # The 12 months before May 2021 fall in the store's gap (Mar 2019 to Apr 2021): no trend anywhere.
-    assert set(scored["Change on the 12 months before"]) == {"no earlier 12 months in view to compare with"}
+    assert set(scored["Change on the 12 months before"]) == {
+        "withheld: only 0 of 12 months are held in both periods, and a comparison needs at least 6; the store holds "
+        "no data for May 2020 to Apr 2021 (12 months)"}
     assert set(scored["Trend (1-5)"]) == {1}
     assert set(table.loc["Priority Two: Domestic and Sexual Abuse", ["Status"]]) == {"no data: no indicators loaded"}
     assert table.loc["Burglary", "Concern"] == "no survey loaded"

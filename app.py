@@ -44,7 +44,7 @@ def _ensure_store(cfg):
 
     with data.build_lock():
         if not store.exists():  # another session may have built it while we waited
-            with st.status("First run: building the synthetic demo data (about half a minute)…",
+            with st.status("First run: building the synthetic demo data (about 10 seconds)…",
                            expanded=True) as status:
                 build_demo(cfg, store, raw_dir=data.demo_raw_dir(cfg, store), seed=DEFAULT_SEED,
                            progress=status.write)
@@ -69,8 +69,12 @@ def main() -> None:
     # Navigation first: it also takes Streamlit out of its legacy pages/ mode, which would
     # otherwise list app.py itself as a page while the first run builds the demo.
     page = st.navigation(PAGES)
-    cfg = data.config()
-    store = _ensure_store(cfg)
+    try:  # a csp.toml the loader refuses, or a store folder that cannot be written: said plainly
+        cfg = data.config()
+        store = _ensure_store(cfg)
+    except CspError as error:
+        layout.error_box(error)
+        st.stop()
     manifest = data.manifest(store)
     st.session_state["store"] = store
     st.session_state["config"] = cfg

@@ -28,7 +28,7 @@ c3.metric("Unplaceable records", f"{0 if unlocated is None else len(unlocated):,
           help="Records of the force(s) with neither coordinates nor an LSOA: they may or may not be in the area.")
 c4.metric("Rejected rows", f"{total_rejected:,}", help="Rows that failed a check; listed below with the reason.")
 if not presentation.presenting():  # a slide keeps its height for the coverage chart
-    st.caption(f"Store: `{store.path}` · last updated {manifest.get('updated')} · "
+    st.caption(f"Store: `{layout.shown_path(store.path)}` · last updated {manifest.get('updated')} · "
                f"{'synthetic demo data' if manifest.get('demo') else 'real data'}")
 
 st.subheader("Coverage by month and category")
@@ -68,7 +68,8 @@ else:
         if len(df):
             layout.data_download(df, f"rejects_{name}", label=f"Rejected rows of {name} ({len(df):,})",
                                  key=f"rej_{name}")
-    st.caption(f"The same rows, with the file, line, column and reason, are in `{store.path / 'rejects'}`.")
+    st.caption(f"The same rows, with the file, line, column and reason, are in "
+               f"`{layout.shown_path(store.path)}/rejects`.")
 
 st.subheader("What the store holds")
 tables = pd.DataFrame(

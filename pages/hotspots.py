@@ -85,9 +85,10 @@ with presentation.controls(side):  # a slide shows the map as it first opens, wi
                             help=f"Up to {POINT_LIMIT:,} records: each police.uk snap point, sized by its "
                                  "records. More than that: records counted in grid squares.")
     show_heat = st.toggle("Heatmap", value=False, key="hot_heat")
-    basemap = st.toggle("Street basemap", value=False, key="hot_basemap",
-                        help="Carto's free light basemap (no key needed); it needs an internet connection. "
-                             "Without it the map shows the district and its LSOAs on a plain background.")
+    basemap = st.toggle("Street basemap (needs internet)", value=False, key="hot_basemap",
+                        help="Carto's free light basemap (no key needed), fetched over the internet: without a "
+                             "connection the map has no place names, only the district and its LSOAs on a plain "
+                             "background.")
 notes = []
 if gi_on == "count":
     notes.append("No population is loaded for these LSOAs, so there are no rates per 1,000 residents "

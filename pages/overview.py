@@ -8,6 +8,7 @@ from csp_dash.analysis import overview as OV
 from csp_dash.analysis.disclosure import disclosure_note
 from csp_dash.figures import overview as FO
 from csp_dash.charts.overview import key_charts, rag_html, sentences_html, tiles_html
+from csp_dash.report.render import NEEDS_CHROMIUM
 from csp_dash.ui import data, layout, presentation
 from csp_dash.ui.page import context
 
@@ -68,6 +69,8 @@ def _pack_pdf() -> bytes:
     return build_pdf(pack)
 
 
+# Only when Chromium is missing does the page say so (it draws the pack's charts).
+no_chromium = f" {NEEDS_CHROMIUM}" if data.chromium_missing() else ""
 with controls[1]:
     # One click: the PDF is made when the button is pressed (drawing the charts starts a
     # browser, which takes seconds), on a thread of its own, and then downloaded.
@@ -75,9 +78,10 @@ with controls[1]:
                        mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore", key="ov_pack",
                        help="Makes and downloads a PDF of the overview, the priorities and the key charts at these "
                             "filters, with the date, the data vintage and whether the data is real or the demo's. "
-                            "Drawing the charts takes a few seconds.")
+                            "Drawing the charts takes a few seconds." + no_chromium)
 with controls[2]:
-    st.caption("The board pack: the overview, the priorities and the key charts at these filters, as a PDF.")
+    st.caption("The board pack: the overview, the priorities and the key charts at these filters, as a PDF."
+               + no_chromium)
 
 with st.expander("How these figures are worked out"):
     st.markdown(

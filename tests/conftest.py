@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import time
+from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -27,6 +29,52 @@ def shared(*parts: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# -- the real_data marker ---------------------------------------------------------------------
+
+REAL_DATA_FIXTURES = frozenset({"real_store", "real_full_store"})
+
+
+@cache
+def _module_reads_real_data(source_file: str) -> tuple[bool, frozenset[str]]:
+    """Whether a test module calls ``shared()`` at module level (a parametrize list, a constant),
+    and the names of its module-level functions (tests, fixtures, helpers) that call it, directly
+    or through one another."""
+    tree = ast.parse(Path(source_file).read_text(encoding="utf-8"))
+    refs: dict[str, set[str]] = {}
+    at_module_level: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            refs[node.name] = {n.id for part in node.body for n in ast.walk(part) if isinstance(n, ast.Name)}
+            # Decorators and default values run when the module is imported.
+            outside = [*node.decorator_list, *node.args.defaults, *node.args.kw_defaults]
+            at_module_level |= {n.id for part in outside if part for n in ast.walk(part) if isinstance(n, ast.Name)}
+        else:
+            at_module_level |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    reading = {"shared"}
+    while True:
+        more = {name for name, used in refs.items() if name not in reading and used & reading}
+        if not more:
+            break
+        reading |= more
+    return bool(at_module_level & reading), frozenset(reading - {"shared"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark ``real_data`` every test that reads the real files in ../shared/data: through the
+    ``real_store`` or ``real_full_store`` fixtures (also when a parameter names one for
+    ``request.getfixturevalue``), or through ``shared()`` in the test, in a fixture or helper of its
+    module, or at its module level. ``-m "not real_data"`` leaves them out."""
+    for item in items:
+        module = getattr(item, "module", None)
+        source = getattr(module, "__file__", None)
+        at_module_level, functions = _module_reads_real_data(source) if source else (False, frozenset())
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        uses = (set(getattr(item, "fixturenames", ())) | {getattr(item, "originalname", item.name)}
+                | {value for value in params.values() if isinstance(value, str)})
+        if at_module_level or uses & (REAL_DATA_FIXTURES | functions):
+            item.add_marker(pytest.mark.real_data)
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,12 @@ import plotly.graph_objects as go
 BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 TIMEOUT_S = 120
 
-NO_BROWSER = ("Chart not drawn: no Chromium browser was found on this computer, and the charts are drawn "
-              "by kaleido in Chromium. Install it (on Debian: apt-get install chromium) and make the board "
-              "pack again; the figures behind this chart are in the overview table.")
+# What to do, said the same way in the pack and on the Overview page.
+NEEDS_CHROMIUM = ("Charts need Chromium: install it with `apt-get install chromium` (Debian/Ubuntu); without it "
+                  "the pack has a note in place of each chart.")
+NO_BROWSER = ("Chart not drawn: no Chromium browser was found on this computer. Charts need Chromium: install "
+              "it with apt-get install chromium (Debian/Ubuntu), or name a browser in CSP_CHROMIUM, then make "
+              "the board pack again. The figures behind this chart are in the overview table.")
 
 
 @dataclass(frozen=True)

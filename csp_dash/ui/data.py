@@ -169,3 +169,17 @@ def memo(store: Store, key: str, compute: Callable[[], Any]) -> Any:
     the result is shared between sessions, so treat it as read-only.
     """
     return _memo(str(store.path), stamp(store), key, compute)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def _chromium_found(path_env: str, named: str) -> bool:
+    from csp_dash.report.render import chromium_path
+
+    return chromium_path() is not None
+
+
+def chromium_missing() -> bool:
+    """True when the board pack cannot draw its charts (no Chromium for kaleido). A lookup on the
+    PATH, kept for each PATH and CSP_CHROMIUM for ten minutes: installing Chromium shows up
+    without a restart."""
+    return not _chromium_found(os.environ.get("PATH", ""), os.environ.get("CSP_CHROMIUM", ""))

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
+from csp_dash.config import ROOT
 from csp_dash.errors import CspError, MissingDataError
 from csp_dash.export import to_csv_bytes
 
 DEMO_BANNER = "Demo data: synthetic, for illustration"
+
+
+def shown_path(path: str | Path, project: Path = ROOT) -> str:
+    """A folder as a page shows it: relative to the project folder (the folder of app.py) when it
+    is inside it, like ``data/demo/cleaned``; otherwise only its own name, so a page never shows
+    where things are on the server."""
+    path = Path(path).resolve()
+    try:
+        return path.relative_to(Path(project).resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def demo_banner() -> None:
@@ -27,8 +41,10 @@ def error_box(error: CspError) -> None:
     """An expected problem, said plainly with what to do about it."""
     what = "Some data this page needs has not been loaded." if isinstance(error, MissingDataError) \
         else "The dashboard could not use some of its input."
+    expected = f"; expected {error.expected}" if error.expected else ""
+    where = f" ({error.location()})" if error.location() else ""
     hint = f"\n\n**What to do:** {error.hint}" if error.hint else ""
-    st.error(f"{what}\n\n{error.message} ({error.location()}){hint}", icon=":material/error:")
+    st.error(f"{what}\n\n{error.message}{expected}{where}{hint}", icon=":material/error:")
 
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}

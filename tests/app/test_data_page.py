@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from csp_dash.config import ROOT
+from csp_dash.ui.layout import shown_path
+
 
 def test_data_page_on_the_demo_store(app_for, demo_store):
     at = app_for(demo_store.path).run()
@@ -19,6 +22,19 @@ def test_data_page_on_the_demo_store(app_for, demo_store):
     for attribution in ("Open Government Licence v3.0", "Office for National Statistics",
                         "Ministry of Housing, Communities and Local Government", "police.uk"):
         assert attribution in licences
+    # The store is named, never its absolute path on the server: this one is in a temporary
+    # folder outside the project, so only the folder's own name is shown.
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Store: `cleaned` · last updated ") for c in captions), captions
+    assert not any(str(demo_store.path.parent) in c for c in captions)
+
+
+def test_a_store_is_shown_relative_to_the_project_folder_or_by_its_name():
+    assert shown_path(ROOT / "data" / "demo" / "cleaned") == "data/demo/cleaned"
+    assert shown_path(ROOT / "data" / "cleaned") == "data/cleaned"
+    assert shown_path(ROOT / "data" / ".." / "data" / "cleaned") == "data/cleaned"
+    assert shown_path("/srv/elsewhere/safer-central/cleaned") == "cleaned"
+    assert shown_path(ROOT.parent / "shared" / "store") == "store"
 
 
 def test_data_page_counts_match_the_store_on_real_data(app_for, real_store):
@@ -29,4 +45,7 @@ def test_data_page_counts_match_the_store_on_real_data(app_for, real_store):
     assert metrics["Records in the area"] == f"{len(real_store.read('crimes', columns=['month'])):,}"
     assert metrics["Unplaceable records"] == f"{len(real_store.read('unlocated', columns=['month'])):,}"
     assert metrics["Rejected rows"] == "184"
-    assert "Months with no records at all: Mar 2019 to Apr 2021 (26 months)." in [c.value for c in at.caption]
+    captions = [c.value for c in at.caption]
+    assert "Months with no records at all: Mar 2019 to Apr 2021 (26 months)." in captions
+    assert "The same rows, with the file, line, column and reason, are in `cleaned/rejects`." in captions
+    assert not any(str(real_store.path.parent) in c for c in captions)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from csp_dash.report.render import NEEDS_CHROMIUM
+
 
 def _tiles_html(at) -> str:
     found = [m.value for m in at.markdown if 'class="ov-tiles' in m.value]
@@ -84,3 +86,30 @@ def test_with_nothing_loaded_the_tiles_say_so_and_never_show_zero(app_for, store
     tiles = _tiles_html(at)
     assert tiles.count(">no data loaded<") == 7
     assert ">0<" not in tiles
+
+
+def _pack_help_and_caption(at) -> tuple[str, str]:
+    (button,) = [d for d in at.get("download_button") if d.proto.label == "Board pack (PDF)"]
+    (caption,) = [c.value for c in at.caption if c.value.startswith("The board pack:")]
+    return button.proto.help, caption
+
+
+def test_without_chromium_the_board_pack_says_what_to_install(app_for, demo_store, monkeypatch, tmp_path):
+    monkeypatch.delenv("CSP_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # no browser anywhere on the PATH
+    at = app_for(demo_store.path).run()
+    assert not at.exception
+    help_text, caption = _pack_help_and_caption(at)
+    assert NEEDS_CHROMIUM in help_text and caption.endswith(NEEDS_CHROMIUM)
+    assert "apt-get install chromium" in NEEDS_CHROMIUM
+
+
+def test_with_chromium_the_board_pack_says_nothing_about_it(app_for, demo_store, monkeypatch, tmp_path):
+    browser = tmp_path / "chromium"
+    browser.write_text("#!/bin/sh\n")
+    browser.chmod(0o755)
+    monkeypatch.setenv("CSP_CHROMIUM", str(browser))
+    at = app_for(demo_store.path).run()
+    assert not at.exception
+    help_text, caption = _pack_help_and_caption(at)
+    assert "Chromium" not in help_text and "Chromium" not in caption

@@ -16,6 +16,17 @@ def test_demo_store_shows_the_synthetic_label(app_for, demo_store):
     assert DEMO_BANNER in _texts(at)
 
 
+def test_a_bad_csp_toml_is_said_in_a_box_naming_the_key(app_for, demo_store, monkeypatch, tmp_path):
+    bad = tmp_path / "csp.toml"
+    bad.write_text('[area]\nnam = "Central Bedfordshire"\n', encoding="utf-8")
+    monkeypatch.setenv("CSP_CONFIG", str(bad))
+    at = app_for(demo_store.path).run()
+    assert not at.exception
+    (box,) = at.error
+    assert ("unknown key 'area.nam'; expected one of the keys allowed in [area]: code, name, partnership, force, "
+            f"towns ({bad}, column 'area.nam')") in box.value
+
+
 def test_real_store_shows_no_synthetic_label(app_for, real_store):
     at = app_for(real_store.path).run()
     assert not at.exception

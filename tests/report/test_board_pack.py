@@ -156,6 +156,7 @@ def test_without_chromium_the_pack_is_built_with_a_note_in_place_of_each_chart(p
     for index in charts:
         text = pages[index][0].replace("\r\n", " ")
         assert "Chart not drawn: no Chromium browser was found on this computer" in text
+        assert "Charts need Chromium: install it with apt-get install chromium (Debian/Ubuntu)" in text
         assert image_count(pdf, index) == 0
         assert DEMO_LABEL in text
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from csp_dash.cli import main
+from tests.app.test_real_store_pages import open_page
 
 
 def figures_json(store, capsys, **filters) -> dict:
@@ -22,14 +23,6 @@ def figures_json(store, capsys, **filters) -> dict:
     capsys.readouterr()  # whatever a fixture printed before
     assert main(args) == 0
     return json.loads(capsys.readouterr().out)
-
-
-def page(app_for, store, path: str, **query):
-    at = app_for(store.path, **query).run()
-    if path != "pages/overview.py":
-        at.switch_page(path).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def tile_cards(at) -> list[dict]:
@@ -54,7 +47,7 @@ def test_overview_tiles_are_the_figures_tiles(app_for, request, capsys, which):
     store = request.getfixturevalue(which)
     chosen = RANGES[which]
     out = figures_json(store, capsys, **chosen)
-    cards = tile_cards(page(app_for, store, "pages/overview.py", **chosen))
+    cards = tile_cards(open_page(app_for, store, "pages/overview.py", **chosen))
     assert [c["title"] for c in cards] == [t["name"] for t in out["tiles"]]
     for card, tile in zip(cards, out["tiles"]):
         shown = "Withheld" if tile["value_text"] == "[c]" else tile["value_text"]
@@ -71,7 +64,7 @@ def test_the_lsoa_table_behind_the_map_is_the_figures_lsoas(app_for, request, ca
     store = request.getfixturevalue(which)
     chosen = RANGES[which]
     out = pd.json_normalize(figures_json(store, capsys, **chosen)["lsoas"]).set_index("code")
-    at = page(app_for, store, "pages/hotspots.py", **chosen)
+    at = open_page(app_for, store, "pages/hotspots.py", **chosen)
     at.session_state["hot_section"] = "How concentrated crime is"
     at.run()
     (shown,) = [d.value for d in at.dataframe if "rate_per_1000_a_year" in d.value.columns]
@@ -89,7 +82,7 @@ def test_the_lsoa_table_behind_the_map_is_the_figures_lsoas(app_for, request, ca
 def test_the_trends_comparisons_are_the_figures_financial_years(app_for, request, capsys, which):
     store = request.getfixturevalue(which)
     out = figures_json(store, capsys)["financial_years"]
-    at = page(app_for, store, "pages/trends.py")
+    at = open_page(app_for, store, "pages/trends.py")
     text = "\n".join(m.value for m in at.main.markdown)
     assert out["comparisons"], "the page reports comparisons on both stores"
     for row in out["comparisons"]:
